@@ -1,0 +1,94 @@
+#include "proto/noise/secure_channel.hpp"
+
+#include <algorithm>
+
+#include "proto/noise/errc.hpp"
+
+namespace lotus::proto::noise {
+
+namespace {
+constexpr std::uint64_t kNonceLimit = UINT64_MAX;  // reserved by Noise
+}
+
+Status SecureChannel::fail(std::error_code ec) {
+  m_failed = true;
+  secure_wipe(m_rx);
+  m_rx.clear();
+  return ec;
+}
+
+Status SecureChannel::encrypt(BytesView plaintext, Bytes& out) {
+  if (m_failed) return errc::data_after_failure;
+  const std::size_t frames =
+      plaintext.empty() ? 1 : (plaintext.size() + kMaxPlaintext - 1) / kMaxPlaintext;
+  if (kNonceLimit - m_send_n < frames) return errc::nonce_exhausted;  // keeps `out` unchanged
+  const std::size_t start = out.size();
+  out.resize(start + plaintext.size() + frames * (2 + kTagSize));
+  std::uint8_t* p = out.data() + start;
+  std::size_t off = 0;
+  for (std::size_t i = 0; i < frames; ++i) {
+    const std::size_t n = std::min(kMaxPlaintext, plaintext.size() - off);
+    const std::size_t len = n + kTagSize;
+    p[0] = static_cast<std::uint8_t>(len >> 8);
+    p[1] = static_cast<std::uint8_t>(len);
+    std::copy_n(plaintext.data() + off, n, p + 2);
+    m_send.encrypt(m_send_n++, {}, MutBytesView(p + 2, n), crypto::ChaChaPoly::Tag(p + 2 + n, kTagSize));
+    p += 2 + len;
+    off += n;
+  }
+  return {};
+}
+
+// `frame_body` (ciphertext ‖ tag) has already been copied to plaintext_out at body_offset.
+Status SecureChannel::open_frame(MutBytesView body, Bytes& plaintext_out, std::size_t body_offset) {
+  if (m_recv_n == kNonceLimit) return fail(errc::nonce_exhausted);
+  const std::size_t n = body.size() - kTagSize;
+  if (!m_recv.decrypt(m_recv_n, {}, body.first(n),
+                      crypto::ChaChaPoly::ConstTag(body.data() + n, kTagSize))) {
+    plaintext_out.resize(body_offset);
+    return fail(errc::transport_decrypt_failed);
+  }
+  ++m_recv_n;
+  plaintext_out.resize(body_offset + n);  // drop the tag
+  return {};
+}
+
+Status SecureChannel::decrypt(BytesView wire, Bytes& plaintext_out) {
+  if (m_failed) return errc::data_after_failure;
+  while (!wire.empty()) {
+    if (m_rx.empty() && wire.size() >= 2) {
+      // Fast path: a complete frame straight from the input, no intermediate buffer.
+      const std::size_t len = static_cast<std::size_t>(wire[0]) << 8 | wire[1];
+      if (len < kTagSize) return fail(errc::bad_frame_length);
+      if (wire.size() >= 2 + len) {
+        const std::size_t at = plaintext_out.size();
+        plaintext_out.insert(plaintext_out.end(), wire.begin() + 2,
+                             wire.begin() + static_cast<std::ptrdiff_t>(2 + len));
+        LOTUS_CHECK(open_frame(MutBytesView(plaintext_out.data() + at, len), plaintext_out, at));
+        wire = wire.subspan(2 + len);
+        continue;
+      }
+    }
+    // Slow path: accumulate a partial frame (bounded by one frame).
+    if (m_rx.capacity() < 2 + kMaxFrame) m_rx.reserve(2 + kMaxFrame);
+    if (m_rx.size() < 2) {
+      const std::size_t take = std::min<std::size_t>(2 - m_rx.size(), wire.size());
+      m_rx.insert(m_rx.end(), wire.begin(), wire.begin() + static_cast<std::ptrdiff_t>(take));
+      wire = wire.subspan(take);
+      if (m_rx.size() < 2) break;
+    }
+    const std::size_t len = static_cast<std::size_t>(m_rx[0]) << 8 | m_rx[1];
+    if (len < kTagSize) return fail(errc::bad_frame_length);
+    const std::size_t take = std::min(2 + len - m_rx.size(), wire.size());
+    m_rx.insert(m_rx.end(), wire.begin(), wire.begin() + static_cast<std::ptrdiff_t>(take));
+    wire = wire.subspan(take);
+    if (m_rx.size() < 2 + len) break;
+    const std::size_t at = plaintext_out.size();
+    plaintext_out.insert(plaintext_out.end(), m_rx.begin() + 2, m_rx.end());
+    m_rx.clear();
+    LOTUS_CHECK(open_frame(MutBytesView(plaintext_out.data() + at, len), plaintext_out, at));
+  }
+  return {};
+}
+
+}  // namespace lotus::proto::noise
