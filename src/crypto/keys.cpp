@@ -128,6 +128,10 @@ PkeyPtr parse_ec_private(BytesView der) {
   const unsigned char* p = der.data();
   PkeyPtr k(d2i_PrivateKey(EVP_PKEY_EC, nullptr, &p, static_cast<long>(der.size())));
   if (!k || p != der.data() + der.size() || !is_p256(k.get())) return nullptr;
+  // The embedded public key is taken as is by the decoder: it must belong to the scalar.
+  std::unique_ptr<EVP_PKEY_CTX, void (*)(EVP_PKEY_CTX*)> ctx(
+      EVP_PKEY_CTX_new_from_pkey(nullptr, k.get(), nullptr), EVP_PKEY_CTX_free);
+  if (!ctx || EVP_PKEY_pairwise_check(ctx.get()) != 1) return nullptr;
   return k;
 }
 

@@ -315,6 +315,11 @@ TEST(Ecdsa, MalformedKeys) {
   EXPECT_EQ(PublicKey::from_raw(KeyType::ecdsa, spki_of(p384)).error(), errc::invalid_public_key);
   EVP_PKEY_free(p384);
   EXPECT_EQ(PrivateKey::from_raw(KeyType::ecdsa, Bytes(40, 0x30)).error(), errc::invalid_private_key);
+  // ECPrivateKey whose embedded public key does not belong to the scalar (found by fuzzing).
+  Bytes priv = H(j["ecdsa_private"].get<std::string>());
+  ASSERT_TRUE(PrivateKey::from_protobuf(priv));
+  priv[4 + 7 + 10] ^= 1;  // a scalar byte
+  EXPECT_EQ(PrivateKey::from_protobuf(priv).error(), errc::invalid_private_key);
   EXPECT_EQ(PublicKey::from_raw(KeyType::ecdsa, Bytes(9000, 0x30)).error(), errc::key_too_large);
   // An Ed25519 SPKI under the ECDSA type.
   EVP_PKEY* ed = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
