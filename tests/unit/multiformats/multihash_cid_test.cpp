@@ -17,13 +17,15 @@ TEST(Multihash, Sha256KnownAnswer) {
   EXPECT_EQ(to_hex(sha2_256_multihash(as_bytes("abc"))),
             "1220ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(to_hex(identity_multihash(as_bytes("hi"))), "00026869");
-  auto mh = decode_multihash(hex("00026869"));
+  const Bytes in = hex("00026869");
+  auto mh = decode_multihash(in);
   ASSERT_TRUE(mh);
   EXPECT_EQ(mh->code, hash_code::identity);
   EXPECT_EQ(as_string_view(mh->digest), "hi");
   EXPECT_EQ(mh->size, 4u);
   // Prefix parsing leaves trailing bytes to the caller.
-  auto p = decode_multihash_prefix(hex("00026869ff"));
+  const Bytes in2 = hex("00026869ff");
+  auto p = decode_multihash_prefix(in2);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->size, 4u);
 }

@@ -121,8 +121,9 @@ TEST(PeerId, Malformed) {
       // identity multihash declaring 36 bytes but carrying 35 / sha2-256 with one byte too many
       {base58btc_encode(hex("0024080112202ffa35a99d3a3cfbb17bb7c1dc5561b18a8dcca4df38dc613ea859c37eb133")),
        MhErrc::truncated},
+      // a sha2-256 multihash with one byte too many no longer reads "Qm…": not a peer id text
       {base58btc_encode(hex("12209dff3b17d74cf4d38a50d8b6383e92d181a10395a5e73a726dcccbd21bf6f0b900")),
-       MhErrc::length_mismatch},
+       PeerIdErrc::invalid_text},
       {"bafybeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqxe", PeerIdErrc::wrong_codec},  // dag-pb
       {"bafzbeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqx", BaseErrc::invalid_length},
       {"Bafzbeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqxe", PeerIdErrc::invalid_text},
@@ -139,6 +140,9 @@ TEST(PeerId, Malformed) {
   EXPECT_EQ(PeerId::from_bytes(hex("0000")).error(), make_error_code(PeerIdErrc::invalid_public_key));
   EXPECT_EQ(PeerId::from_bytes(hex("0004080112ff")).error(), make_error_code(PeerIdErrc::invalid_public_key));
   EXPECT_TRUE(PeerId::from_bytes(hex("000408011200")));  // structurally fine (empty Data)
+  // sha2-256 multihash with a trailing byte, as bytes.
+  EXPECT_EQ(PeerId::from_bytes(hex("12209dff3b17d74cf4d38a50d8b6383e92d181a10395a5e73a726dcccbd21bf6f0b900")).error(),
+            make_error_code(MhErrc::length_mismatch));
 }
 
 TEST(PeerId, HashAndOrdering) {
