@@ -74,7 +74,9 @@ constexpr Proto kProtos[] = {
 };
 
 constexpr std::size_t kMaxBinary = 1024;
-constexpr std::size_t kMaxText = 4096;
+// Generous enough that the text of any valid 1 KiB binary address parses back ("/webrtc-direct"
+// is 14 characters for 2 bytes); the binary limit is what bounds the result.
+constexpr std::size_t kMaxText = 8192;
 constexpr std::size_t kMaxName = 255;  // DNS name limit; also bounds sni / ip6zone
 
 const Proto* by_code(std::uint64_t code) {
@@ -316,6 +318,8 @@ Result<Multiaddr> Multiaddr::from_bytes(BytesView binary) {
     const BytesView v = binary.subspan(pos, len);
     pos += len;
     if (!valid_value(*p, v)) return MaErrc::invalid_value;
+    // A path value swallows the rest of the text form, so it can only be the last component.
+    if (p->kind == Kind::path && pos != binary.size()) return MaErrc::invalid_value;
     ma.m_parts.push_back(Component{p->code, Bytes(v.begin(), v.end())});
   }
   return ma;

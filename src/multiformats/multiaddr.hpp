@@ -7,7 +7,8 @@
 // in RFC 5952 form (::ffff:a.b.c.d for IPv4-mapped); /p2p/ accepts base58btc or a libp2p-key CID
 // and prints base58btc; /certhash/ accepts any multibase of multibase.hpp and prints base64url;
 // /unix/ takes the rest of the address as its path (binary value keeps the leading '/'); one
-// trailing '/' is tolerated. Limits: 1 KiB binary, 4 KiB text. Not supported: onion, garlic,
+// trailing '/' is tolerated, so /unix/ must be last (enforced for binary input too).
+// Limits: 1 KiB binary, 8 KiB text. Not supported: onion, garlic,
 // ipcidr, http-path, memory and the deprecated webrtc-star/websocket-star codes.
 #pragma once
 

@@ -165,14 +165,14 @@ TEST(Multiaddr, MalformedText) {
       {"/p2p/" + kQm.substr(0, kQm.size() - 1), MaErrc::invalid_value},
       {"/certhash/xyz", MaErrc::invalid_value},
       {"/certhash/u", MaErrc::invalid_value},
-      {"/ip4/" + std::string(4096, '1'), MaErrc::too_long},
+      {"/ip4/" + std::string(8192, '1'), MaErrc::too_long},
   };
   for (const auto& c : cases) {
     auto r = Multiaddr::parse(c.text);
     ASSERT_FALSE(r) << c.text;
     EXPECT_EQ(r.error(), c.want) << c.text << ": " << r.error().message();
   }
-  // Six 200-byte dns names: fine as text (< 4 KiB) but over 1 KiB in binary.
+  // Six 200-byte dns names: fine as text (< 8 KiB) but over 1 KiB in binary.
   std::string big;
   for (int i = 0; i < 6; ++i) big += "/dns/" + std::string(200, 'a');
   EXPECT_EQ(Multiaddr::parse(big).error(), make_error_code(MaErrc::too_long));
@@ -209,6 +209,7 @@ TEST(Multiaddr, MalformedBinary) {
       {"900303746d70", MaErrc::invalid_value},    // unix path without leading '/'
       {"9003" "00", MaErrc::invalid_value},
       {"d20300", MaErrc::invalid_value},          // empty certhash
+      {"9003022f61" "060001", MaErrc::invalid_value},  // /unix/ followed by another component
   };
   for (const auto& c : cases) {
     auto r = Multiaddr::from_bytes(hex(c.hex));
@@ -218,6 +219,15 @@ TEST(Multiaddr, MalformedBinary) {
   Bytes big;
   while (big.size() <= 1024) append(big, hex("047f000001"));
   EXPECT_EQ(Multiaddr::from_bytes(big).error(), make_error_code(MaErrc::too_long));
+  // The text of a maximal binary address of 2-byte protocols (7x expansion) still parses.
+  Bytes wide;
+  while (wide.size() < 1024) append(wide, hex("9802"));
+  auto w = Multiaddr::from_bytes(wide);
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->to_string().size(), 512u * 14);
+  auto wt = Multiaddr::parse(w->to_string());
+  ASSERT_TRUE(wt);
+  EXPECT_EQ(*wt, *w);
 }
 
 TEST(Multiaddr, Accessors) {
