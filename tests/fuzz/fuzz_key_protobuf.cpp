@@ -6,8 +6,6 @@
 
 #include "crypto/keys.hpp"
 
-#include "mf_stub_tmp.inc"  // TEMPORARY
-
 using namespace lotus;
 using namespace lotus::crypto;
 

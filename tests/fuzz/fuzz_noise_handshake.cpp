@@ -7,8 +7,6 @@
 #include "crypto/keys.hpp"
 #include "proto/noise/handshake.hpp"
 
-#include "mf_stub_tmp.inc"  // TEMPORARY
-
 using namespace lotus;
 
 namespace {

@@ -91,6 +91,10 @@ TEST_P(SpecFixture, PublicKeyParsesAndDerivesId) {
   const mf::PeerId id = pub->peer_id();
   EXPECT_EQ(id.bytes(), expected_multihash(pub_pb));
   EXPECT_EQ(base58(id.bytes()), j[n + "_peer_id"].get<std::string>());
+  EXPECT_EQ(id.to_base58(), j[n + "_peer_id"].get<std::string>());
+  auto parsed = mf::PeerId::parse(j[n + "_peer_id"].get<std::string>());
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(*parsed, id);
 }
 
 TEST_P(SpecFixture, PrivateKeyProducesPublicKey) {
