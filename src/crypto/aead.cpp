@@ -49,30 +49,36 @@ void ChaChaPoly::init_nonce(const std::uint8_t* iv12, int enc) {
     fatal("chacha20-poly1305 nonce");
 }
 
-void ChaChaPoly::encrypt_raw(std::span<const std::uint8_t, 12> nonce, BytesView ad,
-                             MutBytesView data, Tag tag) {
-  assert(m_keyed && data.size() < static_cast<std::size_t>(INT_MAX) && ad.size() < INT_MAX);
-  init_nonce(nonce.data(), 1);
+void ChaChaPoly::seal_iv(const std::uint8_t* iv12, BytesView ad, BytesView in, std::uint8_t* out,
+                         Tag tag) {
+  assert(m_keyed && in.size() < static_cast<std::size_t>(INT_MAX) && ad.size() < INT_MAX);
+  init_nonce(iv12, 1);
   int outl = 0;
   if (!ad.empty() &&
       EVP_EncryptUpdate(m_ctx, nullptr, &outl, ad.data(), static_cast<int>(ad.size())) != 1)
     fatal("chacha20-poly1305 ad");
-  if (!data.empty() && EVP_EncryptUpdate(m_ctx, data.data(), &outl, data.data(),
-                                         static_cast<int>(data.size())) != 1)
+  if (!in.empty() &&
+      EVP_EncryptUpdate(m_ctx, out, &outl, in.data(), static_cast<int>(in.size())) != 1)
     fatal("chacha20-poly1305 encrypt");
-  if (EVP_EncryptFinal_ex(m_ctx, data.data() + data.size(), &outl) != 1) fatal("chacha20-poly1305 final");
+  if (EVP_EncryptFinal_ex(m_ctx, out + in.size(), &outl) != 1) fatal("chacha20-poly1305 final");
   if (EVP_CIPHER_CTX_ctrl(m_ctx, EVP_CTRL_AEAD_GET_TAG, kTagSize, tag.data()) != 1)
     fatal("chacha20-poly1305 tag");
 }
 
-void ChaChaPoly::encrypt(std::uint64_t nonce, BytesView ad, MutBytesView data, Tag tag) {
-  std::uint8_t iv[12];
-  noise_nonce(nonce, iv);
-  encrypt_raw(std::span<const std::uint8_t, 12>(iv, 12), ad, data, tag);
+void ChaChaPoly::encrypt_raw(std::span<const std::uint8_t, 12> nonce, BytesView ad,
+                             MutBytesView data, Tag tag) {
+  seal_iv(nonce.data(), ad, data, data.data(), tag);
 }
 
-bool ChaChaPoly::decrypt(std::uint64_t nonce, BytesView ad, MutBytesView data, ConstTag tag) {
-  assert(m_keyed && data.size() < static_cast<std::size_t>(INT_MAX) && ad.size() < INT_MAX);
+void ChaChaPoly::seal(std::uint64_t nonce, BytesView ad, BytesView in, std::uint8_t* out, Tag tag) {
+  std::uint8_t iv[12];
+  noise_nonce(nonce, iv);
+  seal_iv(iv, ad, in, out, tag);
+}
+
+bool ChaChaPoly::open(std::uint64_t nonce, BytesView ad, BytesView in, std::uint8_t* out,
+                      ConstTag tag) {
+  assert(m_keyed && in.size() < static_cast<std::size_t>(INT_MAX) && ad.size() < INT_MAX);
   std::uint8_t iv[12];
   noise_nonce(nonce, iv);
   init_nonce(iv, 0);
@@ -80,14 +86,14 @@ bool ChaChaPoly::decrypt(std::uint64_t nonce, BytesView ad, MutBytesView data, C
   if (!ad.empty() &&
       EVP_DecryptUpdate(m_ctx, nullptr, &outl, ad.data(), static_cast<int>(ad.size())) != 1)
     fatal("chacha20-poly1305 ad");
-  if (!data.empty() && EVP_DecryptUpdate(m_ctx, data.data(), &outl, data.data(),
-                                         static_cast<int>(data.size())) != 1)
+  if (!in.empty() &&
+      EVP_DecryptUpdate(m_ctx, out, &outl, in.data(), static_cast<int>(in.size())) != 1)
     fatal("chacha20-poly1305 decrypt");
   if (EVP_CIPHER_CTX_ctrl(m_ctx, EVP_CTRL_AEAD_SET_TAG, kTagSize,
                           const_cast<std::uint8_t*>(tag.data())) != 1)
     fatal("chacha20-poly1305 set tag");
-  if (EVP_DecryptFinal_ex(m_ctx, data.data() + data.size(), &outl) != 1) {
-    secure_wipe(data);  // never hand out unauthenticated plaintext
+  if (EVP_DecryptFinal_ex(m_ctx, out + in.size(), &outl) != 1) {
+    secure_wipe(out, in.size());  // never hand out unauthenticated plaintext
     return false;
   }
   return true;

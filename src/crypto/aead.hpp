@@ -35,15 +35,25 @@ class ChaChaPoly {
   bool has_key() const noexcept { return m_keyed; }
 
   // Encrypts `data` in place and writes the 16-byte tag. Requires has_key().
-  void encrypt(std::uint64_t nonce, BytesView ad, MutBytesView data, Tag tag);
+  void encrypt(std::uint64_t nonce, BytesView ad, MutBytesView data, Tag tag) {
+    seal(nonce, ad, data, data.data(), tag);
+  }
   // Decrypts `data` in place; false if the tag does not verify (then `data` is zeroed).
-  [[nodiscard]] bool decrypt(std::uint64_t nonce, BytesView ad, MutBytesView data, ConstTag tag);
+  [[nodiscard]] bool decrypt(std::uint64_t nonce, BytesView ad, MutBytesView data, ConstTag tag) {
+    return open(nonce, ad, data, data.data(), tag);
+  }
+  // Out-of-place forms (saves a copy on the data path): `out` has room for in.size() bytes and
+  // either is exactly in.data() or does not overlap `in`. open() zeroes `out` on failure.
+  void seal(std::uint64_t nonce, BytesView ad, BytesView in, std::uint8_t* out, Tag tag);
+  [[nodiscard]] bool open(std::uint64_t nonce, BytesView ad, BytesView in, std::uint8_t* out,
+                          ConstTag tag);
 
   // Generic RFC 8439 form with an explicit 12-byte nonce (for test vectors).
   void encrypt_raw(std::span<const std::uint8_t, 12> nonce, BytesView ad, MutBytesView data, Tag tag);
 
  private:
   void init_nonce(const std::uint8_t* iv12, int enc);
+  void seal_iv(const std::uint8_t* iv12, BytesView ad, BytesView in, std::uint8_t* out, Tag tag);
   evp_cipher_ctx_st* m_ctx = nullptr;
   bool m_keyed = false;
 };

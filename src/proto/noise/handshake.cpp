@@ -95,13 +95,6 @@ Status Handshake::write_msg1() {
   return {};
 }
 
-// s, then the signed identity payload (the tail of msg2 and of msg3).
-Status Handshake::write_payload_frame_tail() {
-  LOTUS_CHECK(m_ss.encrypt_and_hash(m_s.public_key, m_out));
-  // se / es happen between s and the payload; the caller does the DH before this second part.
-  return {};
-}
-
 Status Handshake::process(BytesView msg) {
   switch (m_state) {
     case State::await_msg1: return read_msg1(msg);
@@ -135,7 +128,7 @@ Status Handshake::read_msg1(BytesView msg) {
   m_ss.mix_hash(m_e.public_key);
   append(m_out, m_e.public_key);
   LOTUS_CHECK(dh_mix(m_e.secret, m_re));       // ee
-  LOTUS_CHECK(write_payload_frame_tail());     // s
+  LOTUS_CHECK(m_ss.encrypt_and_hash(m_s.public_key, m_out));  // s
   LOTUS_CHECK(dh_mix(m_s.secret, m_re));       // es
   m_scratch.clear();
   LOTUS_CHECK(build_payload(m_cfg, m_s.public_key, m_scratch));
@@ -180,7 +173,7 @@ Status Handshake::read_msg2(BytesView msg) {
   LOTUS_CHECK(read_static_and_payload(msg.subspan(kDhLen)));
   // -> s, se, payload
   begin_frame();
-  LOTUS_CHECK(write_payload_frame_tail());  // s
+  LOTUS_CHECK(m_ss.encrypt_and_hash(m_s.public_key, m_out));  // s
   LOTUS_CHECK(dh_mix(m_s.secret, m_re));    // se
   m_scratch.clear();
   LOTUS_CHECK(build_payload(m_cfg, m_s.public_key, m_scratch));

@@ -56,6 +56,8 @@ struct Session {
   Bytes early_data;  // transport bytes that arrived with the last handshake message
 };
 
+// One handshake, one connection. `rng` (the X25519 keys; pass SystemRng outside tests) and
+// `*config.identity` must outlive the Handshake. Not thread-safe; no I/O.
 class Handshake {
  public:
   Handshake(Role role, Config config, Rng& rng);
@@ -80,7 +82,6 @@ class Handshake {
   Status read_msg1(BytesView msg);
   Status read_msg2(BytesView msg);
   Status read_msg3(BytesView msg);
-  Status write_payload_frame_tail();  // s, sig payload
   Status read_static_and_payload(BytesView rest);
   Status dh_mix(const SecretBytes<32>& local, BytesView remote);
   void begin_frame();

@@ -31,25 +31,26 @@ Status SecureChannel::encrypt(BytesView plaintext, Bytes& out) {
     const std::size_t len = n + kTagSize;
     p[0] = static_cast<std::uint8_t>(len >> 8);
     p[1] = static_cast<std::uint8_t>(len);
-    std::copy_n(plaintext.data() + off, n, p + 2);
-    m_send.encrypt(m_send_n++, {}, MutBytesView(p + 2, n), crypto::ChaChaPoly::Tag(p + 2 + n, kTagSize));
+    m_send.seal(m_send_n++, {}, plaintext.subspan(off, n), p + 2,
+                crypto::ChaChaPoly::Tag(p + 2 + n, kTagSize));
     p += 2 + len;
     off += n;
   }
   return {};
 }
 
-// `frame_body` (ciphertext ‖ tag) has already been copied to plaintext_out at body_offset.
-Status SecureChannel::open_frame(MutBytesView body, Bytes& plaintext_out, std::size_t body_offset) {
+// Decrypts one frame body (ciphertext ‖ tag) straight into the tail of plaintext_out.
+Status SecureChannel::open_frame(BytesView body, Bytes& plaintext_out) {
   if (m_recv_n == kNonceLimit) return fail(errc::nonce_exhausted);
   const std::size_t n = body.size() - kTagSize;
-  if (!m_recv.decrypt(m_recv_n, {}, body.first(n),
-                      crypto::ChaChaPoly::ConstTag(body.data() + n, kTagSize))) {
-    plaintext_out.resize(body_offset);
+  const std::size_t at = plaintext_out.size();
+  plaintext_out.resize(at + n);
+  if (!m_recv.open(m_recv_n, {}, body.first(n), plaintext_out.data() + at,
+                   crypto::ChaChaPoly::ConstTag(body.data() + n, kTagSize))) {
+    plaintext_out.resize(at);
     return fail(errc::transport_decrypt_failed);
   }
   ++m_recv_n;
-  plaintext_out.resize(body_offset + n);  // drop the tag
   return {};
 }
 
@@ -61,10 +62,7 @@ Status SecureChannel::decrypt(BytesView wire, Bytes& plaintext_out) {
       const std::size_t len = static_cast<std::size_t>(wire[0]) << 8 | wire[1];
       if (len < kTagSize) return fail(errc::bad_frame_length);
       if (wire.size() >= 2 + len) {
-        const std::size_t at = plaintext_out.size();
-        plaintext_out.insert(plaintext_out.end(), wire.begin() + 2,
-                             wire.begin() + static_cast<std::ptrdiff_t>(2 + len));
-        LOTUS_CHECK(open_frame(MutBytesView(plaintext_out.data() + at, len), plaintext_out, at));
+        LOTUS_CHECK(open_frame(wire.subspan(2, len), plaintext_out));
         wire = wire.subspan(2 + len);
         continue;
       }
@@ -83,10 +81,9 @@ Status SecureChannel::decrypt(BytesView wire, Bytes& plaintext_out) {
     m_rx.insert(m_rx.end(), wire.begin(), wire.begin() + static_cast<std::ptrdiff_t>(take));
     wire = wire.subspan(take);
     if (m_rx.size() < 2 + len) break;
-    const std::size_t at = plaintext_out.size();
-    plaintext_out.insert(plaintext_out.end(), m_rx.begin() + 2, m_rx.end());
+    const Status st = open_frame(BytesView(m_rx).subspan(2), plaintext_out);
     m_rx.clear();
-    LOTUS_CHECK(open_frame(MutBytesView(plaintext_out.data() + at, len), plaintext_out, at));
+    LOTUS_CHECK(st);
   }
   return {};
 }

@@ -2,9 +2,10 @@
 // message is a 2-byte big-endian length followed by a ChaCha20-Poly1305 ciphertext (empty AD) of
 // at most 65535 bytes, so each frame carries at most 65519 plaintext bytes. Nonces count up from
 // 0 per direction; reaching 2^64-1 is errc::nonce_exhausted (Noise rev 34, 5.1).
-// Sans-IO and allocation-free in steady state: ciphertext is produced in place in the caller's
-// output vector (which the caller reuses), and received frames are decrypted in place in the
-// caller's plaintext vector; only a partial frame is buffered (at most one frame, 65537 bytes).
+// Sans-IO and allocation-free in steady state: plaintext is encrypted straight into the caller's
+// output vector (which the caller reuses) and complete frames are decrypted straight from the
+// input into the caller's plaintext vector — one pass, no intermediate copy; only a frame split
+// across calls is buffered (at most one frame, 65537 bytes, one allocation reused).
 // After any error the channel is dead: every later call returns errc::data_after_failure.
 #pragma once
 
@@ -49,7 +50,7 @@ class SecureChannel {
   friend class Handshake;
   SecureChannel(const SecretBytes<32>& send_key, const SecretBytes<32>& recv_key)
       : m_send(send_key), m_recv(recv_key) {}
-  Status open_frame(MutBytesView frame_body, Bytes& plaintext_out, std::size_t body_offset);
+  Status open_frame(BytesView body, Bytes& plaintext_out);
   Status fail(std::error_code ec);
 
   crypto::ChaChaPoly m_send;
