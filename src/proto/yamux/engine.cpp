@@ -304,8 +304,11 @@ Status Engine::set_receive_window(StreamId id, std::uint32_t window) {
 
 void Engine::maybe_grant(StreamId id, Stream& s) {
   if (s.remote_fin) return;  // the peer sends nothing more: no credit needed
-  // Invariant: recv_window (credit) + buffered (unread) + consumed-not-granted == target.
-  const std::uint64_t held = std::uint64_t{s.recv_window} + s.buffered();
+  // Invariant: credit + unread + still-arriving + consumed-not-granted == target window.
+  // Bytes of a data frame still arriving were already taken from the credit.
+  const std::uint64_t in_flight =
+      (m_in_payload && !m_payload_discard && m_cur.stream_id == id) ? m_payload_left : 0;
+  const std::uint64_t held = std::uint64_t{s.recv_window} + s.buffered() + in_flight;
   if (held >= s.recv_window_size) return;
   const auto delta = static_cast<std::uint32_t>(s.recv_window_size - held);
   if (delta < s.recv_window_size / 2) return;
