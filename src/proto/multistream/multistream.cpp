@@ -96,6 +96,14 @@ Result<std::optional<std::string>> MessageReader::next(bool raw) {
   return std::optional<std::string>(std::move(text));
 }
 
+void MessageReader::feed(BytesView in) {
+  if (m_pos) {  // drop already parsed messages before growing the buffer
+    m_buf.erase(m_buf.begin(), m_buf.begin() + static_cast<std::ptrdiff_t>(m_pos));
+    m_pos = 0;
+  }
+  append(m_buf, in);
+}
+
 Bytes MessageReader::take_rest() {
   Bytes rest(m_buf.begin() + static_cast<std::ptrdiff_t>(m_pos), m_buf.end());
   m_buf.clear();

@@ -19,6 +19,10 @@
 // after the negotiation belong to the next protocol: take them with take_leftover(). Calling
 // on_bytes() after done() is an error (negotiation_finished) so nothing is buffered without
 // bound. Errors are final: the engine stays failed and the caller closes/resets the stream.
+// Lazy dialer: drain output() (header + proposal) before writing application data, and keep
+// feeding received bytes to on_bytes() until done() — an "na" then surfaces as
+// protocol_not_supported (the caller resets the stream; the data it wrote is lost).
+// "ls" lists Listener::Config::protocols only (a predicate cannot be enumerated).
 //
 // Dialer states:
 //
@@ -82,7 +86,7 @@ void write_message(Bytes& out, std::string_view text);
 class MessageReader {
  public:
   explicit MessageReader(std::size_t max_len) : m_max_len(max_len) {}
-  void feed(BytesView in) { append(m_buf, in); }
+  void feed(BytesView in);
   // Next complete message's text (without '\n'), nullopt if more bytes are needed.
   // `raw` skips text validation (used for the "ls" payload).
   Result<std::optional<std::string>> next(bool raw = false);
