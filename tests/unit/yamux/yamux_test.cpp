@@ -587,3 +587,30 @@ TEST(YamuxEngine, ResetStreamsReleaseTheirSlots) {
   ASSERT_TRUE(c.on_bytes(frame(FrameType::window_update, flag::rst, 2001, 0)));
   EXPECT_TRUE(c.open_stream());
 }
+
+TEST(YamuxEngine, RstOnDataFrameAndAckOnDataFrame) {
+  Engine c(Role::client);
+  ASSERT_TRUE(c.open_stream());
+  ASSERT_TRUE(c.open_stream());
+  c.output().clear();
+  // ACK piggybacked on the server's first data frame establishes stream 1.
+  ASSERT_TRUE(c.on_bytes(frame(FrameType::data, flag::ack, 1, 2, as_bytes("hi"))));
+  // RST on a data frame: the data is announced, then the stream is reset and freed.
+  ASSERT_TRUE(c.on_bytes(frame(FrameType::data, flag::ack | flag::rst, 3, 1, as_bytes("x"))));
+  auto ev = events(c);
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_EQ(std::get<Data>(ev[0]).id, 1u);
+  EXPECT_EQ(std::get<Data>(ev[1]).id, 3u);
+  EXPECT_EQ(std::get<StreamReset>(ev[2]).id, 3u);
+  EXPECT_TRUE(c.has_stream(1));
+  EXPECT_FALSE(c.has_stream(3));
+  EXPECT_EQ(drain_hex(c), "");  // nothing answered to a reset
+}
+
+TEST(YamuxEngine, WindowUpdateWithSynAnnouncesLargerWindow) {
+  Engine s(Role::server);
+  ASSERT_TRUE(s.on_bytes(frame(FrameType::window_update, flag::syn, 1, 1024 * 1024)));
+  EXPECT_EQ(s.send_window(1), kInitialWindow + 1024 * 1024);
+  Bytes big(kInitialWindow + 1024 * 1024 + 10, 1);
+  EXPECT_EQ(*s.write(1, big), kInitialWindow + 1024u * 1024u);
+}
