@@ -29,6 +29,10 @@
 //   local_fin && remote_fin && readable(id) empty ──> StreamClosed (freed)
 //   remote RST ──StreamReset──> freed      reset() ──RST sent──> freed (no event)
 //
+// Received data is not copied into events: Data{id, n} says n more bytes are in the stream's
+// buffer; the caller reads readable(id) and calls consume(id, k) (no per-frame allocation).
+// Inputs carry no time: nothing in yamux needs a clock here (RTT is measured by the caller).
+//
 // Memory bound: max_streams × max_window receive buffers, output() grows only with accepted
 // writes and control frames (driver drains it after each call), events proportional to input.
 #pragma once
@@ -103,7 +107,8 @@ class Engine {
 
   // ---- commands
   Result<StreamId> open_stream();
-  // Bytes accepted (≤ in.size()) within the peer's window, framed into output().
+  // Bytes accepted (≤ in.size()) within the peer's window, framed into output(). The caller
+  // keeps the rest until SendWindowOpened{id}. Errors: unknown_stream, write_after_close.
   Result<std::size_t> write(StreamId id, BytesView in);
   Status close_write(StreamId id);      // FIN (idempotent)
   Status reset(StreamId id);            // RST, frees the stream

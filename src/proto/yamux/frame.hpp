@@ -3,6 +3,7 @@
 //   version:u8 (0) | type:u8 | flags:u16 | stream_id:u32 | length:u32     (big endian, 12 bytes)
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "base/bytes.hpp"
