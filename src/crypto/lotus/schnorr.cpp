@@ -1,0 +1,258 @@
+#include "crypto/lotus/schnorr.hpp"
+
+#include <secp256k1_recovery.h>
+
+#include <cstring>
+
+#include "crypto/lotus/secp.hpp"
+
+namespace lotus::crypto::lotus_sig {
+
+using detail::B32;
+
+namespace {
+
+constexpr std::string_view kAlgo16 = "Schnorr+SHA256  ";  // 16 bytes, two trailing spaces
+static_assert(kAlgo16.size() == 16);
+
+secp256k1_pubkey to_secp(const PublicKey& k) noexcept {
+  secp256k1_pubkey p;
+  std::memcpy(p.data, k.raw().data(), sizeof p.data);
+  return p;
+}
+
+// Constant-time select: cond ? b : a.
+B32 select(const B32& a, const B32& b, bool cond) noexcept {
+  const auto mask = static_cast<std::uint8_t>(0U - static_cast<unsigned>(cond));
+  B32 out{};
+  for (std::size_t i = 0; i < 32; ++i)
+    out[i] = static_cast<std::uint8_t>((a[i] & static_cast<std::uint8_t>(~mask)) | (b[i] & mask));
+  return out;
+}
+
+bool signature_in_range(const Signature& sig) noexcept {
+  return detail::compare_be(sig.r, detail::kFieldP) < 0 && detail::compare_be(sig.s, detail::kOrderN) < 0;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+PublicKey PublicKey::from_raw(const std::array<unsigned char, 64>& raw) {
+  secp256k1_pubkey p;
+  std::memcpy(p.data, raw.data(), sizeof p.data);
+  PublicKey k;
+  k.m_raw = raw;
+  k.m_bytes = detail::serialize_compressed(p);
+  return k;
+}
+
+Result<PublicKey> PublicKey::parse(BytesView in) {
+  if (in.size() != 33) return errc::invalid_public_key_length;
+  if (in[0] != 0x02 && in[0] != 0x03) return errc::invalid_public_key_prefix;
+  B32 x{};
+  std::memcpy(x.data(), in.data() + 1, 32);
+  if (detail::compare_be(x, detail::kFieldP) >= 0) return errc::public_key_x_out_of_range;
+  auto p = detail::parse_point(in);
+  if (!p) return errc::public_key_not_on_curve;
+  PublicKey k;
+  std::memcpy(k.m_bytes.data(), in.data(), 33);
+  std::memcpy(k.m_raw.data(), p->data, sizeof p->data);
+  return k;
+}
+
+// ---------------------------------------------------------------------------------------------
+Result<SecretKey> SecretKey::parse(BytesView in) {
+  if (in.size() != 32) return errc::invalid_secret_key_length;
+  SecretBytes<32> s(in);
+  B32 tmp{};
+  std::memcpy(tmp.data(), s.data(), 32);
+  const bool zero = detail::is_zero(tmp);
+  secure_wipe(tmp);
+  if (zero) return errc::secret_key_zero;
+  if (!secp256k1_ec_seckey_verify(detail::ctx(), s.data())) return errc::secret_key_out_of_range;
+  secp256k1_pubkey p;
+  if (!secp256k1_ec_pubkey_create(detail::ctx(), &p, s.data())) return errc::crypto_failure;
+  std::array<unsigned char, 64> raw{};
+  std::memcpy(raw.data(), p.data, raw.size());
+  return SecretKey(std::move(s), PublicKey::from_raw(raw));
+}
+
+SecretKey SecretKey::generate(Rng& rng) {
+  SecretBytes<32> s;
+  for (;;) {
+    rng.fill(s.mut());
+    if (secp256k1_ec_seckey_verify(detail::ctx(), s.data())) break;
+  }
+  auto k = parse(s.view());
+  return std::move(k).value();
+}
+
+SecretKey SecretKey::clone() const { return SecretKey(m_secret.clone(), m_public); }
+
+// ---------------------------------------------------------------------------------------------
+Result<Signature> Signature::parse(BytesView in) {
+  if (in.size() != 64) return errc::invalid_signature_length;
+  Signature sig;
+  std::memcpy(sig.r.data(), in.data(), 32);
+  std::memcpy(sig.s.data(), in.data() + 32, 32);
+  if (detail::compare_be(sig.r, detail::kFieldP) >= 0) return errc::signature_r_out_of_range;
+  if (detail::compare_be(sig.s, detail::kOrderN) >= 0) return errc::signature_s_out_of_range;
+  return sig;
+}
+
+std::array<std::uint8_t, 64> Signature::to_bytes() const noexcept {
+  std::array<std::uint8_t, 64> out{};
+  std::memcpy(out.data(), r.data(), 32);
+  std::memcpy(out.data() + 32, s.data(), 32);
+  return out;
+}
+
+std::array<std::uint8_t, 65> Signature::to_tx_format(std::uint8_t sighash) const noexcept {
+  std::array<std::uint8_t, 65> out{};
+  std::memcpy(out.data(), r.data(), 32);
+  std::memcpy(out.data() + 32, s.data(), 32);
+  out[64] = sighash;
+  return out;
+}
+
+Result<ParsedSignature> parse_signature(BytesView in) {
+  if (in.size() != 64 && in.size() != 65) return errc::invalid_signature_length;
+  LOTUS_TRY(sig, Signature::parse(in.first(64)));
+  ParsedSignature out{sig, std::nullopt};
+  if (in.size() == 65) out.sighash = in[64];
+  return out;
+}
+
+Result<ParsedSignature> parse_signature_not_der(BytesView in) {
+  if (in.size() != 64 && in.size() != 65) return errc::invalid_signature_length;
+  if (in[0] == 0x30) return errc::signature_looks_like_der;
+  return parse_signature(in);
+}
+
+// ---------------------------------------------------------------------------------------------
+namespace detail {
+
+SecretBytes<32> rfc6979_nonce(const SecretBytes<32>& key, const Bytes32& message) noexcept {
+  // libsecp256k1 nonce_function_rfc6979 with algo16 and no extra data:
+  // seed = key32 || msg32 || algo16.
+  const BytesView seed_key = key.view();
+  const BytesView seed_msg(message);
+  const BytesView seed_algo = as_bytes(kAlgo16);
+  static constexpr std::uint8_t kZero = 0x00, kOne = 0x01;
+  B32 v;
+  v.fill(0x01);
+  B32 k{};
+  k = hmac_sha256(k, {v, {&kZero, 1}, seed_key, seed_msg, seed_algo});
+  v = hmac_sha256(k, {v});
+  k = hmac_sha256(k, {v, {&kOne, 1}, seed_key, seed_msg, seed_algo});
+  v = hmac_sha256(k, {v});
+  for (;;) {
+    v = hmac_sha256(k, {v});
+    if (!is_zero(v) && compare_be(v, kOrderN) < 0) break;  // rejection: probability ~2^-128
+    k = hmac_sha256(k, {v, {&kZero, 1}});
+    v = hmac_sha256(k, {v});
+  }
+  SecretBytes<32> out(v);
+  secure_wipe(v);
+  secure_wipe(k);
+  return out;
+}
+
+Bytes32 challenge(const Bytes32& r, const Point33& key, BytesView message) noexcept {
+  return reduce_mod_n(sha256({r, key, message}));
+}
+
+bool verify_generic(const PublicKey& key, const Bytes32& message, const Signature& sig) noexcept {
+  if (!signature_in_range(sig)) return false;
+  const B32 e = challenge(sig.r, key.bytes(), message);
+  const secp256k1_pubkey p = to_secp(key);
+  std::optional<secp256k1_pubkey> sg, ep;
+  if (!is_zero(sig.s)) sg = base_mul(sig.s);
+  if (!is_zero(e)) ep = point_mul(p, scalar_negate(e));
+  std::optional<secp256k1_pubkey> r;
+  if (sg && ep) r = point_add(*sg, *ep);
+  else if (sg) r = sg;
+  else if (ep) r = ep;
+  if (!r) return false;  // infinity
+  B32 x{}, y{};
+  point_xy(*r, x, y);
+  return x == sig.r && jacobi_mod_p(y) == 1;
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------
+Result<Signature> sign(const SecretKey& key, const Bytes32& message) {
+  const SecretBytes<32> k0 = detail::rfc6979_nonce(key.secret(), message);
+  B32 k0b{};
+  std::memcpy(k0b.data(), k0.data(), 32);
+  const auto rp = detail::base_mul(k0b);
+  if (!rp) {
+    secure_wipe(k0b);
+    return errc::crypto_failure;
+  }
+  Signature sig;
+  B32 ry{};
+  detail::point_xy(*rp, sig.r, ry);
+  // k = k0 if Jacobi(R.y) = 1 else n - k0 (selected without a branch on the secret).
+  B32 neg = detail::scalar_negate(k0b);
+  B32 k = select(k0b, neg, detail::jacobi_mod_p(ry) != 1);
+  const B32 e = detail::challenge(sig.r, key.public_key().bytes(), message);
+  B32 d{};
+  std::memcpy(d.data(), key.secret().data(), 32);
+  B32 ed = detail::scalar_mul(e, d);
+  sig.s = detail::scalar_add(k, ed);
+  secure_wipe(k0b);
+  secure_wipe(neg);
+  secure_wipe(k);
+  secure_wipe(d);
+  secure_wipe(ed);
+  return sig;
+}
+
+Result<Signature> sign(const SecretKey& key, BytesView message) {
+  if (message.size() != 32) return errc::invalid_message_length;
+  Bytes32 m{};
+  std::memcpy(m.data(), message.data(), 32);
+  return sign(key, m);
+}
+
+bool verify(const PublicKey& key, const Bytes32& message, const Signature& sig) noexcept {
+  if (!signature_in_range(sig)) return false;
+  const Point33& pk = key.bytes();
+  B32 px{};
+  std::memcpy(px.data(), pk.data() + 1, 32);
+  int recid = pk[0] == 0x03 ? 1 : 0;
+  B32 rx = detail::reduce_mod_n(px);  // px < p < 2n
+  if (rx != px) recid |= 2;
+  const B32 e = detail::challenge(sig.r, pk, message);
+  if (detail::is_zero(rx) || detail::is_zero(e)) return detail::verify_generic(key, message, sig);
+  // ECDSA recovery with "R" := P, r' = P.x mod n, s' = e*r', m' = s*r' gives Q = e*P - s*G = -R.
+  std::array<std::uint8_t, 64> compact{};
+  const B32 se = detail::scalar_mul(e, rx);
+  const B32 me = detail::scalar_mul(sig.s, rx);
+  std::memcpy(compact.data(), rx.data(), 32);
+  std::memcpy(compact.data() + 32, se.data(), 32);
+  secp256k1_ecdsa_recoverable_signature rs;
+  if (!secp256k1_ecdsa_recoverable_signature_parse_compact(detail::ctx(), &rs, compact.data(), recid))
+    return false;
+  secp256k1_pubkey q;
+  if (!secp256k1_ecdsa_recover(detail::ctx(), &q, &rs, me.data())) return false;  // P off curve or R = inf
+  B32 qx{}, qy{};
+  detail::point_xy(q, qx, qy);
+  return qx == sig.r && detail::jacobi_mod_p(qy) == -1;
+}
+
+Status verify_bytes(BytesView public_key33, BytesView message32, BytesView signature) noexcept {
+  auto key = PublicKey::parse(public_key33);
+  if (!key) return key.error();
+  if (message32.size() != 32) return errc::invalid_message_length;
+  auto sig = parse_signature(signature);
+  if (!sig) return sig.error();
+  Bytes32 m{};
+  std::memcpy(m.data(), message32.data(), 32);
+  if (!verify(*key, m, sig->sig)) return errc::signature_mismatch;
+  return {};
+}
+
+}  // namespace lotus::crypto::lotus_sig
