@@ -34,8 +34,10 @@ const std::error_category& category() noexcept {
           {int(errc::nonce_already_used), "lotus_sig: secret nonce already used or invalid"},
           {int(errc::nonce_key_mismatch), "lotus_sig: secret nonce belongs to another key"},
           {int(errc::nonce_aggregate_key_mismatch), "lotus_sig: secret nonce belongs to another aggregate key"},
+          {int(errc::session_key_mismatch), "lotus_sig: session belongs to another aggregate key"},
           {int(errc::aggregate_signature_zero), "lotus_sig: aggregate signature s is zero"},
           {int(errc::tweak_out_of_range), "lotus_sig: taproot tweak is invalid"},
+          {int(errc::invalid_taproot_script), "lotus_sig: not a Lotus Taproot output script"},
           {int(errc::crypto_failure), "lotus_sig: underlying crypto library failed"},
       });
   return cat;

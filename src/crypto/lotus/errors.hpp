@@ -40,8 +40,10 @@ enum class errc {
   nonce_already_used,             // secret nonce was consumed (signed, moved from, or wiped)
   nonce_key_mismatch,             // secret nonce was generated for another secret key
   nonce_aggregate_key_mismatch,   // secret nonce was generated for another aggregate key
+  session_key_mismatch,           // session was created for another aggregate key
   aggregate_signature_zero,       // s = 0 after summing the partial signatures
   tweak_out_of_range,             // Taproot tweak reduces to 0 mod n or gives infinity
+  invalid_taproot_script,         // not OP_SCRIPTTYPE OP_1 <33-byte key> [<32-byte state>]
   crypto_failure,                 // the underlying library failed unexpectedly
 };
 
