@@ -30,6 +30,35 @@ B32 select(const B32& a, const B32& b, bool cond) noexcept {
   return out;
 }
 
+// Q = e*P - s*G (= -R) with ONE double-scalar multiplication, via ECDSA public key recovery:
+// with "R" := P, r' = P.x mod n, s' = e*r', m' = s*r', recovery returns
+// Q = (s'/r')*P - (m'/r')*G. Sets fallback when the trick cannot express the input
+// (P.x = 0 mod n or e = 0); nullopt otherwise means Q is infinity.
+std::optional<secp256k1_pubkey> recover_minus_r(const PublicKey& key, const B32& e, const Signature& sig,
+                                                bool& fallback) noexcept {
+  const Point33& pk = key.bytes();
+  B32 px{};
+  std::memcpy(px.data(), pk.data() + 1, 32);
+  int recid = pk[0] == 0x03 ? 1 : 0;
+  const B32 rx = detail::reduce_mod_n(px);  // px < p < 2n
+  if (rx != px) recid |= 2;                 // x = r' + n
+  if (detail::is_zero(rx) || detail::is_zero(e)) {
+    fallback = true;
+    return std::nullopt;
+  }
+  std::array<std::uint8_t, 64> compact{};
+  const B32 se = detail::scalar_mul(e, rx);
+  const B32 me = detail::scalar_mul(sig.s, rx);
+  std::memcpy(compact.data(), rx.data(), 32);
+  std::memcpy(compact.data() + 32, se.data(), 32);
+  secp256k1_ecdsa_recoverable_signature rs;
+  secp256k1_pubkey q;
+  if (!secp256k1_ecdsa_recoverable_signature_parse_compact(detail::ctx(), &rs, compact.data(), recid) ||
+      !secp256k1_ecdsa_recover(detail::ctx(), &q, &rs, me.data()))
+    return std::nullopt;
+  return q;
+}
+
 bool signature_in_range(const Signature& sig) noexcept {
   return detail::compare_be(sig.r, detail::kFieldP) < 0 && detail::compare_be(sig.s, detail::kOrderN) < 0;
 }
@@ -162,9 +191,8 @@ Bytes32 challenge(const Bytes32& r, const Point33& key, BytesView message) noexc
   return reduce_mod_n(sha256({r, key, message}));
 }
 
-bool verify_generic(const PublicKey& key, const Bytes32& message, const Signature& sig) noexcept {
-  if (!signature_in_range(sig)) return false;
-  const B32 e = challenge(sig.r, key.bytes(), message);
+static std::optional<secp256k1_pubkey> nonce_point_generic(const PublicKey& key, const Bytes32& e,
+                                                    const Signature& sig) noexcept {
   const secp256k1_pubkey p = to_secp(key);
   std::optional<secp256k1_pubkey> sg, ep;
   if (!is_zero(sig.s)) sg = base_mul(sig.s);
@@ -173,6 +201,28 @@ bool verify_generic(const PublicKey& key, const Bytes32& message, const Signatur
   if (sg && ep) r = point_add(*sg, *ep);
   else if (sg) r = sg;
   else if (ep) r = ep;
+  return r;
+}
+
+std::optional<Point33> nonce_point(const PublicKey& key, const Bytes32& message, const Signature& sig,
+                                   bool generic) noexcept {
+  if (!signature_in_range(sig)) return std::nullopt;
+  const B32 e = challenge(sig.r, key.bytes(), message);
+  bool fallback = generic;
+  std::optional<secp256k1_pubkey> r;
+  if (!generic) {
+    r = recover_minus_r(key, e, sig, fallback);
+    if (r) r = point_negate(*r);
+  }
+  if (fallback) r = nonce_point_generic(key, e, sig);
+  if (!r) return std::nullopt;
+  return serialize_compressed(*r);
+}
+
+bool verify_generic(const PublicKey& key, const Bytes32& message, const Signature& sig) noexcept {
+  if (!signature_in_range(sig)) return false;
+  const B32 e = challenge(sig.r, key.bytes(), message);
+  const auto r = nonce_point_generic(key, e, sig);
   if (!r) return false;  // infinity
   B32 x{}, y{};
   point_xy(*r, x, y);
@@ -219,27 +269,14 @@ Result<Signature> sign(const SecretKey& key, BytesView message) {
 
 bool verify(const PublicKey& key, const Bytes32& message, const Signature& sig) noexcept {
   if (!signature_in_range(sig)) return false;
-  const Point33& pk = key.bytes();
-  B32 px{};
-  std::memcpy(px.data(), pk.data() + 1, 32);
-  int recid = pk[0] == 0x03 ? 1 : 0;
-  B32 rx = detail::reduce_mod_n(px);  // px < p < 2n
-  if (rx != px) recid |= 2;
-  const B32 e = detail::challenge(sig.r, pk, message);
-  if (detail::is_zero(rx) || detail::is_zero(e)) return detail::verify_generic(key, message, sig);
-  // ECDSA recovery with "R" := P, r' = P.x mod n, s' = e*r', m' = s*r' gives Q = e*P - s*G = -R.
-  std::array<std::uint8_t, 64> compact{};
-  const B32 se = detail::scalar_mul(e, rx);
-  const B32 me = detail::scalar_mul(sig.s, rx);
-  std::memcpy(compact.data(), rx.data(), 32);
-  std::memcpy(compact.data() + 32, se.data(), 32);
-  secp256k1_ecdsa_recoverable_signature rs;
-  if (!secp256k1_ecdsa_recoverable_signature_parse_compact(detail::ctx(), &rs, compact.data(), recid))
-    return false;
-  secp256k1_pubkey q;
-  if (!secp256k1_ecdsa_recover(detail::ctx(), &q, &rs, me.data())) return false;  // P off curve or R = inf
+  const B32 e = detail::challenge(sig.r, key.bytes(), message);
+  bool fallback = false;
+  const auto q = recover_minus_r(key, e, sig, fallback);
+  if (fallback) return detail::verify_generic(key, message, sig);
+  if (!q) return false;  // R is infinity
   B32 qx{}, qy{};
-  detail::point_xy(q, qx, qy);
+  detail::point_xy(*q, qx, qy);
+  // Q = -R: same x, and Jacobi(R.y) = 1 <=> Jacobi(Q.y) = -1 because p = 3 mod 4.
   return qx == sig.r && detail::jacobi_mod_p(qy) == -1;
 }
 

@@ -124,6 +124,10 @@ SecretBytes<32> rfc6979_nonce(const SecretBytes<32>& key, const Bytes32& message
 Bytes32 challenge(const Bytes32& r, const Point33& key, BytesView message) noexcept;
 // The plain point-API verifier (two scalar multiplications). Same results as verify().
 bool verify_generic(const PublicKey& key, const Bytes32& message, const Signature& sig) noexcept;
+// R = s*G - e*P as computed by verify() (generic = false: the recovery trick, falling back to
+// the point-API path when needed) or by verify_generic() (generic = true). nullopt: infinity.
+std::optional<Point33> nonce_point(const PublicKey& key, const Bytes32& message, const Signature& sig,
+                                   bool generic) noexcept;
 }  // namespace detail
 
 }  // namespace lotus::crypto::lotus_sig
