@@ -34,9 +34,8 @@ B32 select(const B32& a, const B32& b, bool cond) noexcept {
 // with "R" := P, r' = P.x mod n, s' = e*r', m' = s*r', recovery returns
 // Q = (s'/r')*P - (m'/r')*G. Sets fallback when the trick cannot express the input
 // (P.x = 0 mod n or e = 0); nullopt otherwise means Q is infinity.
-std::optional<secp256k1_pubkey> recover_minus_r(const PublicKey& key, const B32& e, const Signature& sig,
+std::optional<secp256k1_pubkey> recover_minus_r(const Point33& pk, const B32& e, const Signature& sig,
                                                 bool& fallback) noexcept {
-  const Point33& pk = key.bytes();
   B32 px{};
   std::memcpy(px.data(), pk.data() + 1, 32);
   int recid = pk[0] == 0x03 ? 1 : 0;
@@ -57,6 +56,13 @@ std::optional<secp256k1_pubkey> recover_minus_r(const PublicKey& key, const B32&
       !secp256k1_ecdsa_recover(detail::ctx(), &q, &rs, me.data()))
     return std::nullopt;
   return q;
+}
+
+// Q = -R: R.x = Q.x, and Jacobi(R.y) = 1 <=> Jacobi(Q.y) = -1 because p = 3 mod 4.
+bool minus_r_matches(const secp256k1_pubkey& q, const B32& r) noexcept {
+  B32 qx{}, qy{};
+  detail::point_xy(q, qx, qy);
+  return qx == r && detail::jacobi_mod_p(qy) == -1;
 }
 
 bool signature_in_range(const Signature& sig) noexcept {
@@ -211,7 +217,7 @@ std::optional<Point33> nonce_point(const PublicKey& key, const Bytes32& message,
   bool fallback = generic;
   std::optional<secp256k1_pubkey> r;
   if (!generic) {
-    r = recover_minus_r(key, e, sig, fallback);
+    r = recover_minus_r(key.bytes(), e, sig, fallback);
     if (r) r = point_negate(*r);
   }
   if (fallback) r = nonce_point_generic(key, e, sig);
@@ -271,25 +277,38 @@ bool verify(const PublicKey& key, const Bytes32& message, const Signature& sig) 
   if (!signature_in_range(sig)) return false;
   const B32 e = detail::challenge(sig.r, key.bytes(), message);
   bool fallback = false;
-  const auto q = recover_minus_r(key, e, sig, fallback);
+  const auto q = recover_minus_r(key.bytes(), e, sig, fallback);
   if (fallback) return detail::verify_generic(key, message, sig);
-  if (!q) return false;  // R is infinity
-  B32 qx{}, qy{};
-  detail::point_xy(*q, qx, qy);
-  // Q = -R: same x, and Jacobi(R.y) = 1 <=> Jacobi(Q.y) = -1 because p = 3 mod 4.
-  return qx == sig.r && detail::jacobi_mod_p(qy) == -1;
+  return q && minus_r_matches(*q, sig.r);  // nullopt: R is infinity
 }
 
 Status verify_bytes(BytesView public_key33, BytesView message32, BytesView signature) noexcept {
-  auto key = PublicKey::parse(public_key33);
-  if (!key) return key.error();
+  // The key is not decompressed up front: the recovery in recover_minus_r() decompresses it
+  // anyway (and fails if it is not on the curve), so parsing here would cost a second sqrt.
+  if (public_key33.size() != 33) return errc::invalid_public_key_length;
+  if (public_key33[0] != 0x02 && public_key33[0] != 0x03) return errc::invalid_public_key_prefix;
+  Point33 pk{};
+  std::memcpy(pk.data(), public_key33.data(), 33);
+  B32 px{};
+  std::memcpy(px.data(), pk.data() + 1, 32);
+  if (detail::compare_be(px, detail::kFieldP) >= 0) return errc::public_key_x_out_of_range;
   if (message32.size() != 32) return errc::invalid_message_length;
   auto sig = parse_signature(signature);
   if (!sig) return sig.error();
   Bytes32 m{};
   std::memcpy(m.data(), message32.data(), 32);
-  if (!verify(*key, m, sig->sig)) return errc::signature_mismatch;
-  return {};
+  const B32 e = detail::challenge(sig->sig.r, pk, m);
+  bool fallback = false;
+  const auto q = recover_minus_r(pk, e, sig->sig, fallback);
+  if (fallback) {
+    LOTUS_TRY(key, PublicKey::parse(public_key33));
+    return detail::verify_generic(key, m, sig->sig) ? Status{} : Status{errc::signature_mismatch};
+  }
+  if (!q) {
+    if (!detail::parse_point(public_key33)) return errc::public_key_not_on_curve;
+    return errc::signature_mismatch;  // R is infinity
+  }
+  return minus_r_matches(*q, sig->sig.r) ? Status{} : Status{errc::signature_mismatch};
 }
 
 }  // namespace lotus::crypto::lotus_sig

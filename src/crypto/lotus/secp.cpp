@@ -72,54 +72,88 @@ B32 sha256_end() noexcept {
   return out;
 }
 
-// 256-bit unsigned integer, little-endian 64-bit limbs (for the Jacobi symbol only).
-struct U256 {
-  std::uint64_t w[4];
+__extension__ typedef unsigned __int128 u128;
+
+// Binary Jacobi symbol, staged by size: 256-bit values as two 128-bit halves until both fit
+// in 128 bits, then u128, then u64 (most iterations run on the narrow types). State: n odd,
+// sign bit flipped per the two supplementary laws and quadratic reciprocity.
+//   strip 2^z from a: flip if z odd and n = 3,5 mod 8
+//   if a < n: swap, flip if a = n = 3 mod 4
+//   a -= n (even or zero)
+struct Wide {
+  u128 hi, lo;
 };
 
-U256 load_be(const B32& b) noexcept {
-  U256 r{};
-  for (int i = 0; i < 4; ++i) {
-    std::uint64_t v = 0;
-    for (int j = 0; j < 8; ++j) v = (v << 8) | b[static_cast<std::size_t>((3 - i) * 8 + j)];
-    r.w[i] = v;
-  }
-  return r;
+inline unsigned ctz128(u128 v) noexcept {
+  const auto low = static_cast<std::uint64_t>(v);
+  return low != 0 ? static_cast<unsigned>(__builtin_ctzll(low))
+                  : 64U + static_cast<unsigned>(__builtin_ctzll(static_cast<std::uint64_t>(v >> 64)));
 }
-bool u_zero(const U256& a) noexcept { return (a.w[0] | a.w[1] | a.w[2] | a.w[3]) == 0; }
-bool u_one(const U256& a) noexcept { return a.w[0] == 1 && (a.w[1] | a.w[2] | a.w[3]) == 0; }
-bool u_less(const U256& a, const U256& b) noexcept {
-  for (int i = 3; i >= 0; --i)
-    if (a.w[i] != b.w[i]) return a.w[i] < b.w[i];
-  return false;
-}
-void u_sub(U256& a, const U256& b) noexcept {  // a -= b, requires a >= b
-  unsigned borrow = 0;
-  for (int i = 0; i < 4; ++i) {
-    std::uint64_t bi = b.w[i];
-    std::uint64_t d = a.w[i] - bi - borrow;
-    borrow = (a.w[i] < bi || (a.w[i] == bi && borrow)) ? 1U : 0U;
-    a.w[i] = d;
-  }
-}
-unsigned u_strip_twos(U256& a) noexcept {  // a != 0; returns the number of factors removed
-  unsigned total = 0;
-  while (a.w[0] == 0) {
-    a.w[0] = a.w[1];
-    a.w[1] = a.w[2];
-    a.w[2] = a.w[3];
-    a.w[3] = 0;
-    total += 64;
-  }
-  const unsigned z = static_cast<unsigned>(__builtin_ctzll(a.w[0]));
-  if (z != 0) {
-    for (int i = 0; i < 3; ++i) a.w[i] = (a.w[i] >> z) | (a.w[i + 1] << (64 - z));
-    a.w[3] >>= z;
-  }
-  return total + z;
+// (n mod 8 in {3,5}) as 0/1: bit1 xor bit2.
+inline unsigned flip2(std::uint64_t n_low) noexcept { return static_cast<unsigned>(((n_low >> 1) ^ (n_low >> 2)) & 1U); }
+
+Wide load_wide(const B32& b) noexcept {
+  u128 hi = 0, lo = 0;
+  for (std::size_t i = 0; i < 16; ++i) hi = (hi << 8) | b[i];
+  for (std::size_t i = 16; i < 32; ++i) lo = (lo << 8) | b[i];
+  return {hi, lo};
 }
 
 }  // namespace
+
+int jacobi_mod_p(const B32& a_be) noexcept {
+  Wide a = load_wide(a_be);
+  Wide n = load_wide(kFieldP);
+  unsigned sign = 0;
+  // Stage 1: 256-bit.
+  while ((a.hi | n.hi) != 0) {
+    if ((a.hi | a.lo) == 0) return 0;  // gcd(a, p) = n > 1 cannot happen for prime p unless a = 0
+    if (a.lo == 0) {  // 128 factors of two at once
+      a.lo = a.hi;
+      a.hi = 0;
+      // 128 is even: no sign change
+    }
+    const unsigned z = ctz128(a.lo);
+    if (z != 0) {
+      a.lo = (a.lo >> z) | (a.hi << (128 - z));
+      a.hi >>= z;
+      sign ^= (z & 1U) & flip2(static_cast<std::uint64_t>(n.lo));
+    }
+    if (a.hi < n.hi || (a.hi == n.hi && a.lo < n.lo)) {
+      std::swap(a, n);
+      sign ^= static_cast<unsigned>((static_cast<std::uint64_t>(a.lo) & static_cast<std::uint64_t>(n.lo)) >> 1) & 1U;
+    }
+    const u128 borrow = a.lo < n.lo ? 1 : 0;
+    a.lo -= n.lo;
+    a.hi -= n.hi + borrow;
+  }
+  // Stage 2: 128-bit.
+  u128 x = a.lo, m = n.lo;
+  while ((x >> 64) != 0 || (m >> 64) != 0) {
+    if (x == 0) return m == 1 ? (sign ? -1 : 1) : 0;
+    const unsigned z = ctz128(x);
+    x >>= z;
+    sign ^= (z & 1U) & flip2(static_cast<std::uint64_t>(m));
+    if (x < m) {
+      std::swap(x, m);
+      sign ^= static_cast<unsigned>((static_cast<std::uint64_t>(x) & static_cast<std::uint64_t>(m)) >> 1) & 1U;
+    }
+    x -= m;
+  }
+  // Stage 3: 64-bit.
+  auto u = static_cast<std::uint64_t>(x), v = static_cast<std::uint64_t>(m);
+  while (u != 0) {
+    const auto z = static_cast<unsigned>(__builtin_ctzll(u));
+    u >>= z;
+    sign ^= (z & 1U) & flip2(v);
+    if (u < v) {
+      std::swap(u, v);
+      sign ^= static_cast<unsigned>((u & v) >> 1) & 1U;
+    }
+    u -= v;
+  }
+  return v == 1 ? (sign ? -1 : 1) : 0;
+}
 
 const secp256k1_context* ctx() noexcept {
   static secp256k1_context* const c = make_context();
@@ -182,25 +216,6 @@ B32 reduce_mod_n(const B32& a) noexcept {
     out[i] = static_cast<std::uint8_t>((a[i] & keep_a) | (d[i] & static_cast<std::uint8_t>(~keep_a)));
   secure_wipe(d);
   return out;
-}
-
-int jacobi_mod_p(const B32& a_be) noexcept {
-  U256 a = load_be(a_be);
-  U256 n = load_be(kFieldP);
-  int t = 1;
-  while (!u_zero(a)) {
-    const unsigned z = u_strip_twos(a);
-    if (z & 1U) {
-      const std::uint64_t r = n.w[0] & 7U;
-      if (r == 3 || r == 5) t = -t;
-    }
-    if (u_less(a, n)) {
-      std::swap(a, n);
-      if ((a.w[0] & 3U) == 3 && (n.w[0] & 3U) == 3) t = -t;
-    }
-    u_sub(a, n);
-  }
-  return u_one(n) ? t : 0;
 }
 
 B32 scalar_add(const B32& a, const B32& b) noexcept {
