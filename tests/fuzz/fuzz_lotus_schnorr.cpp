@@ -62,6 +62,7 @@ void parse_case(BytesView in) {
   (void)parse_signature(in);
   (void)parse_signature_not_der(in);
   (void)PublicNonce::parse(in);
+  (void)parse_partial_signature(in);
   (void)parse_taproot_script(in);
 }
 

@@ -316,6 +316,14 @@ Result<Bytes32> partial_sign(SecretNonce& secnonce, const SecretKey& key, const 
   return s;
 }
 
+Result<Bytes32> parse_partial_signature(BytesView in) {
+  if (in.size() != 32) return errc::invalid_scalar_length;
+  Bytes32 s{};
+  std::memcpy(s.data(), in.data(), 32);
+  if (detail::compare_be(s, detail::kOrderN) >= 0) return errc::scalar_out_of_range;
+  return s;
+}
+
 Status partial_verify(const Bytes32& partial, const PublicNonce& nonce, const KeyAggContext& ctx,
                       const Session& session, std::size_t signer_index) {
   if (detail::compare_be(partial, detail::kOrderN) >= 0) return errc::scalar_out_of_range;

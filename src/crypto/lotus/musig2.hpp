@@ -170,6 +170,9 @@ class Session {
 Result<Bytes32> partial_sign(SecretNonce& secnonce, const SecretKey& key, const KeyAggContext& ctx,
                              const Session& session, std::size_t signer_index);
 
+// A partial signature from the wire: exactly 32 bytes, < n.
+Result<Bytes32> parse_partial_signature(BytesView in);
+
 // Checks s_i against the signer's public nonce and key. errc::partial_signature_mismatch if it
 // does not verify; specific errors for malformed input.
 Status partial_verify(const Bytes32& partial, const PublicNonce& nonce, const KeyAggContext& ctx,

@@ -250,7 +250,9 @@ Result<Signature> sign(const SecretKey& key, const Bytes32& message) {
   Signature sig;
   B32 ry{};
   detail::point_xy(*rp, sig.r, ry);
-  // k = k0 if Jacobi(R.y) = 1 else n - k0 (selected without a branch on the secret).
+  // k = k0 if Jacobi(R.y) = 1 else n - k0 (selected without a branch on the secret). The
+  // Jacobi symbol itself is variable-time on R0.y: it can only reveal whether the published R
+  // is k0*G or -(k0*G), one bit about the HMAC output k0 and nothing about d or k.
   B32 neg = detail::scalar_negate(k0b);
   B32 k = select(k0b, neg, detail::jacobi_mod_p(ry) != 1);
   const B32 e = detail::challenge(sig.r, key.public_key().bytes(), message);

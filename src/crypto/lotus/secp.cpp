@@ -69,6 +69,9 @@ B32 sha256_end() noexcept {
   B32 out{};
   unsigned int len = 0;
   if (EVP_DigestFinal_ex(digest_ctx(), out.data(), &len) != 1 || len != 32) std::abort();
+  // The finished chaining state equals the digest, which may be secret (nonce aux, HMAC inner
+  // hash): reset the reused context to the IV so no copy outlives the call.
+  if (EVP_DigestInit_ex(digest_ctx(), sha256_md(), nullptr) != 1) std::abort();
   return out;
 }
 

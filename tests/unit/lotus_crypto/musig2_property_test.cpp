@@ -234,6 +234,15 @@ TEST_F(LotusMusig2Misuse, MalformedInputsGiveSpecificErrors) {
   std::vector<PublicNonce> cancel{nonces[0], *PublicNonce::parse(neg)};
   EXPECT_EQ(nonce_agg(cancel).error(), errc::aggregate_nonce_infinity);
 
+  // Partial signatures from the wire.
+  EXPECT_EQ(parse_partial_signature(Bytes(31, 1)).error(), errc::invalid_scalar_length);
+  EXPECT_EQ(parse_partial_signature(Bytes(33, 1)).error(), errc::invalid_scalar_length);
+  EXPECT_EQ(parse_partial_signature(detail::kOrderN).error(), errc::scalar_out_of_range);
+  EXPECT_EQ(parse_partial_signature(Bytes(32, 0xff)).error(), errc::scalar_out_of_range);
+  Bytes32 nm1 = detail::kOrderN;
+  nm1[31] -= 1;
+  EXPECT_EQ(*parse_partial_signature(nm1), nm1);
+
   // Partial signatures >= n, wrong counts.
   EXPECT_EQ(partial_verify(detail::kOrderN, nonces[0], *ctx, *session, idx(0)).error(), errc::scalar_out_of_range);
   EXPECT_EQ(partial_verify(Bytes32{}, nonces[0], *ctx, *session, 7).error(), errc::signer_index_out_of_range);
