@@ -334,12 +334,18 @@ Status partial_verify(const Bytes32& partial, const PublicNonce& nonce, const Ke
     const B32 et = detail::scalar_mul(session.challenge(), detail::reduce_mod_n(*session.taproot_tweak()));
     s = detail::scalar_add(s, detail::scalar_negate(et));
   }
-  // s_i*G == R_i' + (e*a_i)*P_i
-  const OptPoint lhs = detail::is_zero(s) ? OptPoint{} : detail::base_mul(s);
-  const B32 ea = detail::scalar_mul(session.challenge(), detail::reduce_mod_n(ctx.coefficient(signer_index)));
-  const OptPoint rhs = add_opt(signer_nonce_point(nonce, session),
-                               mul_opt(to_secp(ctx.sorted_keys()[signer_index]), ea));
-  if (!equal_opt(lhs, rhs)) return errc::partial_signature_mismatch;
+  // s_i*G == R_i' + c*P_i with c = e*a_i  <=>  c*P_i - s_i*G == -R_i'.
+  const B32 c = detail::scalar_mul(session.challenge(), detail::reduce_mod_n(ctx.coefficient(signer_index)));
+  const PublicKey& pk = ctx.sorted_keys()[signer_index];
+  const OptPoint ri = signer_nonce_point(nonce, session);
+  const OptPoint minus_ri = ri ? OptPoint{detail::point_negate(*ri)} : OptPoint{};
+  bool fallback = false;
+  OptPoint lhs = detail::mul_sub_base(pk.bytes(), c, s, fallback);
+  if (fallback) {  // P_i.x = 0 mod n or c = 0: plain point arithmetic
+    const OptPoint sg = detail::is_zero(s) ? OptPoint{} : detail::base_mul(detail::scalar_negate(s));
+    lhs = add_opt(mul_opt(to_secp(pk), c), sg);
+  }
+  if (!equal_opt(lhs, minus_ri)) return errc::partial_signature_mismatch;
   return {};
 }
 

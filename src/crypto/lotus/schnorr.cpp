@@ -1,7 +1,5 @@
 #include "crypto/lotus/schnorr.hpp"
 
-#include <secp256k1_recovery.h>
-
 #include <cstring>
 
 #include "crypto/lotus/secp.hpp"
@@ -30,32 +28,10 @@ B32 select(const B32& a, const B32& b, bool cond) noexcept {
   return out;
 }
 
-// Q = e*P - s*G (= -R) with ONE double-scalar multiplication, via ECDSA public key recovery:
-// with "R" := P, r' = P.x mod n, s' = e*r', m' = s*r', recovery returns
-// Q = (s'/r')*P - (m'/r')*G. Sets fallback when the trick cannot express the input
-// (P.x = 0 mod n or e = 0); nullopt otherwise means Q is infinity.
+// Q = e*P - s*G (= -R) with one double-scalar multiplication (detail::mul_sub_base).
 std::optional<secp256k1_pubkey> recover_minus_r(const Point33& pk, const B32& e, const Signature& sig,
                                                 bool& fallback) noexcept {
-  B32 px{};
-  std::memcpy(px.data(), pk.data() + 1, 32);
-  int recid = pk[0] == 0x03 ? 1 : 0;
-  const B32 rx = detail::reduce_mod_n(px);  // px < p < 2n
-  if (rx != px) recid |= 2;                 // x = r' + n
-  if (detail::is_zero(rx) || detail::is_zero(e)) {
-    fallback = true;
-    return std::nullopt;
-  }
-  std::array<std::uint8_t, 64> compact{};
-  const B32 se = detail::scalar_mul(e, rx);
-  const B32 me = detail::scalar_mul(sig.s, rx);
-  std::memcpy(compact.data(), rx.data(), 32);
-  std::memcpy(compact.data() + 32, se.data(), 32);
-  secp256k1_ecdsa_recoverable_signature rs;
-  secp256k1_pubkey q;
-  if (!secp256k1_ecdsa_recoverable_signature_parse_compact(detail::ctx(), &rs, compact.data(), recid) ||
-      !secp256k1_ecdsa_recover(detail::ctx(), &q, &rs, me.data()))
-    return std::nullopt;
-  return q;
+  return detail::mul_sub_base(pk, e, sig.s, fallback);
 }
 
 // Q = -R: R.x = Q.x, and Jacobi(R.y) = 1 <=> Jacobi(Q.y) = -1 because p = 3 mod 4.

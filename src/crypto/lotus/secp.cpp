@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <secp256k1_recovery.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -295,6 +296,29 @@ secp256k1_pubkey point_negate(const secp256k1_pubkey& p) noexcept {
 
 bool point_equal(const secp256k1_pubkey& a, const secp256k1_pubkey& b) noexcept {
   return secp256k1_ec_pubkey_cmp(ctx(), &a, &b) == 0;
+}
+
+std::optional<secp256k1_pubkey> mul_sub_base(const B33& p, const B32& a, const B32& b, bool& fallback) noexcept {
+  B32 px{};
+  std::memcpy(px.data(), p.data() + 1, 32);
+  int recid = p[0] == 0x03 ? 1 : 0;
+  const B32 rx = reduce_mod_n(px);  // px < p < 2n
+  if (rx != px) recid |= 2;         // x = r' + n
+  if (is_zero(rx) || is_zero(a)) {
+    fallback = true;
+    return std::nullopt;
+  }
+  std::array<std::uint8_t, 64> compact{};
+  const B32 sa = scalar_mul(a, rx);
+  const B32 mb = scalar_mul(b, rx);
+  std::memcpy(compact.data(), rx.data(), 32);
+  std::memcpy(compact.data() + 32, sa.data(), 32);
+  secp256k1_ecdsa_recoverable_signature rs;
+  secp256k1_pubkey q;
+  if (!secp256k1_ecdsa_recoverable_signature_parse_compact(ctx(), &rs, compact.data(), recid) ||
+      !secp256k1_ecdsa_recover(ctx(), &q, &rs, mb.data()))
+    return std::nullopt;
+  return q;
 }
 
 bool has_square_y(const secp256k1_pubkey& p) noexcept {

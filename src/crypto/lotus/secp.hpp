@@ -76,6 +76,12 @@ std::optional<secp256k1_pubkey> point_add(std::span<const secp256k1_pubkey* cons
 std::optional<secp256k1_pubkey> point_add(const secp256k1_pubkey& a, const secp256k1_pubkey& b) noexcept;
 secp256k1_pubkey point_negate(const secp256k1_pubkey& p) noexcept;
 bool point_equal(const secp256k1_pubkey& a, const secp256k1_pubkey& b) noexcept;
+// a*P - b*G (a, b < n) for a compressed point P with ONE double-scalar multiplication, via
+// ECDSA public key recovery: with "R" := P, r' = P.x mod n, s' = a*r', m' = b*r', recovery
+// returns (s'/r')*P - (m'/r')*G. Recovery decompresses P, so P need not be parsed before
+// (nullopt if it is not on the curve). Sets fallback (and returns nullopt) when the trick
+// cannot express the input (P.x = 0 mod n or a = 0); nullopt otherwise also means infinity.
+std::optional<secp256k1_pubkey> mul_sub_base(const B33& p, const B32& a, const B32& b, bool& fallback) noexcept;
 // Jacobi(y) == 1: the lotusd consensus rule for R (parity plays no role).
 bool has_square_y(const secp256k1_pubkey& p) noexcept;
 

@@ -274,3 +274,33 @@ TEST_F(LotusMusig2Misuse, MalformedInputsGiveSpecificErrors) {
   EXPECT_EQ(parse_taproot_script(script).error(), errc::invalid_public_key_prefix);
   EXPECT_EQ(parse_taproot_script(BytesView(script).first(35)).error(), errc::invalid_taproot_script);
 }
+
+// A co-signer key with x = n (x = 0 mod n) cannot use the recovery-based partial verifier and
+// takes the plain point-arithmetic path; garbage partials for it are rejected, not crashed on.
+TEST(LotusMusig2Property, EdgeKeyPartialVerifyFallback) {
+  DeterministicRng rng(11);
+  auto mine = SecretKey::generate(rng);
+  auto edge = PublicKey::parse(*from_hex("02fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"));
+  ASSERT_TRUE(edge);
+  std::vector<PublicKey> pubs{mine.public_key(), *edge};
+  auto ctx = KeyAggContext::create(pubs);
+  ASSERT_TRUE(ctx);
+  Bytes32 msg{};
+  rng.fill(msg);
+  auto g = nonce_gen(mine, *ctx, msg);
+  std::vector<PublicNonce> nonces{g->pub, PublicNonce{*edge, mine.public_key()}};
+  const std::size_t me = *ctx->index_of(mine.public_key()), other = 1 - me;
+  if (me == 1) std::swap(nonces[0], nonces[1]);
+  auto session = Session::create(*ctx, *nonce_agg(nonces), msg);
+  ASSERT_TRUE(session);
+  auto mine_partial = partial_sign(g->secret, mine, *ctx, *session, me);
+  ASSERT_TRUE(mine_partial);
+  EXPECT_TRUE(partial_verify(*mine_partial, nonces[me], *ctx, *session, me));
+  for (int i = 0; i < 4; ++i) {
+    Bytes32 junk{};
+    rng.fill(junk);
+    junk[0] &= 0x7f;
+    if (i == 0) junk = Bytes32{};
+    EXPECT_EQ(partial_verify(junk, nonces[other], *ctx, *session, other).error(), errc::partial_signature_mismatch);
+  }
+}
