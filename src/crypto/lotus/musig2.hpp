@@ -48,6 +48,7 @@
 #pragma once
 
 #include <array>
+#include <cassert>
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -71,8 +72,11 @@ class KeyAggContext {
   std::size_t size() const noexcept { return m_keys.size(); }
   const std::vector<PublicKey>& sorted_keys() const noexcept { return m_keys; }
   const Bytes32& list_hash() const noexcept { return m_list_hash; }  // L
-  // a_i exactly as the reference stores it (may be >= n).
-  const Bytes32& coefficient(std::size_t i) const { return m_coefficients.at(i); }
+  // a_i exactly as the reference stores it (may be >= n). Precondition: i < size().
+  const Bytes32& coefficient(std::size_t i) const noexcept {
+    assert(i < m_coefficients.size());
+    return m_coefficients[i];
+  }
   const PublicKey& aggregate_key() const noexcept { return m_q; }  // Q (untweaked)
   // First sorted position of key, if present.
   std::optional<std::size_t> index_of(const PublicKey& key) const noexcept;
