@@ -73,22 +73,13 @@ bool equal_opt(const OptPoint& a, const OptPoint& b) noexcept {
   return detail::point_equal(*a, *b);
 }
 
-// Constant-time select: cond ? b : a.
-B32 select(const B32& a, const B32& b, bool cond) noexcept {
-  const auto mask = static_cast<std::uint8_t>(0U - static_cast<unsigned>(cond));
-  B32 out{};
-  for (std::size_t i = 0; i < 32; ++i)
-    out[i] = static_cast<std::uint8_t>((a[i] & static_cast<std::uint8_t>(~mask)) | (b[i] & mask));
-  return out;
-}
-
 // k = int(H("MuSig/nonce", aux || j)) mod n, 0 replaced by 1 (branch-free).
 B32 derive_nonce(const B32& aux, std::uint8_t j) noexcept {
   B32 h = detail::tagged_hash("MuSig/nonce", {aux, {&j, 1}});
   B32 k = detail::reduce_mod_n(h);
   B32 one{};
   one[31] = 1;
-  B32 out = select(k, one, detail::is_zero(k));
+  B32 out = detail::select_ct(k, one, detail::is_zero(k));
   secure_wipe(h);
   secure_wipe(k);
   return out;
@@ -301,7 +292,7 @@ Result<Bytes32> partial_sign(SecretNonce& secnonce, const SecretKey& key, const 
   B32 bk2 = detail::scalar_mul(b, k2);
   B32 k = detail::scalar_add(k1, bk2);
   B32 kneg = detail::scalar_negate(k);
-  B32 keff = select(k, kneg, session.nonce_negated());
+  B32 keff = detail::select_ct(k, kneg, session.nonce_negated());
   // s_i = k + e*a_i*x_i (+ e*t for sorted signer 0 in Taproot sessions).
   const B32 ea = detail::scalar_mul(session.challenge(), detail::reduce_mod_n(ctx.coefficient(signer_index)));
   B32 x{};

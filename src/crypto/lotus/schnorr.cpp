@@ -19,15 +19,6 @@ secp256k1_pubkey to_secp(const PublicKey& k) noexcept {
   return p;
 }
 
-// Constant-time select: cond ? b : a.
-B32 select(const B32& a, const B32& b, bool cond) noexcept {
-  const auto mask = static_cast<std::uint8_t>(0U - static_cast<unsigned>(cond));
-  B32 out{};
-  for (std::size_t i = 0; i < 32; ++i)
-    out[i] = static_cast<std::uint8_t>((a[i] & static_cast<std::uint8_t>(~mask)) | (b[i] & mask));
-  return out;
-}
-
 // Q = e*P - s*G (= -R) with one double-scalar multiplication (detail::mul_sub_base).
 std::optional<secp256k1_pubkey> recover_minus_r(const Point33& pk, const B32& e, const Signature& sig,
                                                 bool& fallback) noexcept {
@@ -230,7 +221,7 @@ Result<Signature> sign(const SecretKey& key, const Bytes32& message) {
   // Jacobi symbol itself is variable-time on R0.y: it can only reveal whether the published R
   // is k0*G or -(k0*G), one bit about the HMAC output k0 and nothing about d or k.
   B32 neg = detail::scalar_negate(k0b);
-  B32 k = select(k0b, neg, detail::jacobi_mod_p(ry) != 1);
+  B32 k = detail::select_ct(k0b, neg, detail::jacobi_mod_p(ry) != 1);
   const B32 e = detail::challenge(sig.r, key.public_key().bytes(), message);
   B32 d{};
   std::memcpy(d.data(), key.secret().data(), 32);

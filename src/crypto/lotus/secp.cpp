@@ -222,6 +222,14 @@ B32 reduce_mod_n(const B32& a) noexcept {
   return out;
 }
 
+B32 select_ct(const B32& a, const B32& b, bool cond) noexcept {
+  const auto mask = static_cast<std::uint8_t>(0U - static_cast<unsigned>(cond));
+  B32 out{};
+  for (std::size_t i = 0; i < 32; ++i)
+    out[i] = static_cast<std::uint8_t>((a[i] & static_cast<std::uint8_t>(~mask)) | (b[i] & mask));
+  return out;
+}
+
 B32 scalar_add(const B32& a, const B32& b) noexcept {
   if (is_zero(a)) return b;
   B32 r = a;

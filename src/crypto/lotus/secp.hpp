@@ -52,6 +52,8 @@ int compare_be(const B32& a, const B32& b) noexcept;
 bool is_zero(const B32& a) noexcept;  // constant-time
 // a mod n for any 256-bit a (one conditional subtraction, constant-time).
 B32 reduce_mod_n(const B32& a) noexcept;
+// cond ? b : a, without a branch or a secret-dependent memory access.
+B32 select_ct(const B32& a, const B32& b, bool cond) noexcept;
 // Jacobi symbol (a | p) for 0 <= a < p: 1, -1 or 0. Variable-time (public inputs only).
 int jacobi_mod_p(const B32& a) noexcept;
 
