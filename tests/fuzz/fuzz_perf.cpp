@@ -51,7 +51,7 @@ void step(E& e, Input& in, TimePoint& now) {
   }
   while (e.poll_event()) {
   }
-  if (e.error()) check(e.pending_output().empty() && !e.finished());
+  if (e.error()) check(e.pending_output().empty());
 }
 
 }  // namespace
