@@ -10,20 +10,20 @@ namespace lotus::proto::mplex {
 
 const std::error_category& category() noexcept {
   static const TableCategory cat("mplex", {
-      {static_cast<int>(errc::bad_flag), "mplex: invalid message flag 7"},
-      {static_cast<int>(errc::header_overflow), "mplex: header varint too long"},
-      {static_cast<int>(errc::message_too_large), "mplex: message exceeds maximum size"},
-      {static_cast<int>(errc::stream_id_too_large), "mplex: remote stream number above limit"},
-      {static_cast<int>(errc::duplicate_stream), "mplex: NewStream for a stream that is already open"},
-      {static_cast<int>(errc::too_many_refused_streams), "mplex: remote keeps opening streams beyond the limit"},
-      {static_cast<int>(errc::unknown_stream_flood), "mplex: too many messages for unknown streams"},
-      {static_cast<int>(errc::stream_buffer_full), "mplex: stream receive buffer full, stream reset"},
-      {static_cast<int>(errc::data_after_close), "mplex: data received after remote close, stream reset"},
-      {static_cast<int>(errc::unknown_stream), "mplex: no such stream"},
-      {static_cast<int>(errc::write_after_close), "mplex: write after close_write"},
-      {static_cast<int>(errc::too_many_streams), "mplex: outbound stream limit reached"},
-      {static_cast<int>(errc::stream_ids_exhausted), "mplex: stream numbers exhausted"},
-      {static_cast<int>(errc::name_too_long), "mplex: stream name longer than the maximum message size"},
+      {static_cast<int>(errc::bad_flag), "invalid message flag 7"},
+      {static_cast<int>(errc::header_overflow), "header varint too long"},
+      {static_cast<int>(errc::message_too_large), "message exceeds maximum size"},
+      {static_cast<int>(errc::stream_id_too_large), "remote stream number above limit"},
+      {static_cast<int>(errc::duplicate_stream), "NewStream for a stream that is already open"},
+      {static_cast<int>(errc::too_many_refused_streams), "remote keeps opening streams beyond the limit"},
+      {static_cast<int>(errc::unknown_stream_flood), "too many messages for unknown streams"},
+      {static_cast<int>(errc::stream_buffer_full), "stream receive buffer full, stream reset"},
+      {static_cast<int>(errc::data_after_close), "data received after remote close, stream reset"},
+      {static_cast<int>(errc::unknown_stream), "no such stream"},
+      {static_cast<int>(errc::write_after_close), "write after close_write"},
+      {static_cast<int>(errc::too_many_streams), "outbound stream limit reached"},
+      {static_cast<int>(errc::stream_ids_exhausted), "stream numbers exhausted"},
+      {static_cast<int>(errc::name_too_long), "stream name longer than the maximum message size"},
   });
   return cat;
 }

@@ -16,14 +16,14 @@ BytesView zeros(std::uint64_t remaining, std::size_t chunk) {
 
 const std::error_category& category() noexcept {
   static const TableCategory cat("perf", {
-      {static_cast<int>(errc::short_header), "perf: stream closed before the 8-byte request header"},
-      {static_cast<int>(errc::download_too_large), "perf: requested download exceeds the server limit"},
-      {static_cast<int>(errc::upload_too_large), "perf: upload exceeds the server limit"},
-      {static_cast<int>(errc::data_after_eof), "perf: data after end of stream"},
-      {static_cast<int>(errc::response_too_early), "perf: server responded before the upload was complete"},
-      {static_cast<int>(errc::too_much_data), "perf: server sent more bytes than requested"},
-      {static_cast<int>(errc::short_download), "perf: server closed before sending all requested bytes"},
-      {static_cast<int>(errc::failed), "perf: engine already failed"},
+      {static_cast<int>(errc::short_header), "stream closed before the 8-byte request header"},
+      {static_cast<int>(errc::download_too_large), "requested download exceeds the server limit"},
+      {static_cast<int>(errc::upload_too_large), "upload exceeds the server limit"},
+      {static_cast<int>(errc::data_after_eof), "data after end of stream"},
+      {static_cast<int>(errc::response_too_early), "server responded before the upload was complete"},
+      {static_cast<int>(errc::too_much_data), "server sent more bytes than requested"},
+      {static_cast<int>(errc::short_download), "server closed before sending all requested bytes"},
+      {static_cast<int>(errc::failed), "engine already failed"},
   });
   return cat;
 }

@@ -330,6 +330,35 @@ TEST(MplexErrors, LocalResetDuringPayloadDiscardsRest) {
   EXPECT_EQ(std::get<StreamOpened>(ev[0]).id, make_stream_id(1, true));
 }
 
+TEST(MplexErrors, RefusedStreamMessagesAreIgnored) {
+  Config cfg;
+  cfg.max_inbound_streams = 0;
+  Engine e(cfg);
+  ASSERT_TRUE(e.on_bytes(b({0x00, 0x00, 0x02, 0x02, 'h', 'i', 0x04, 0x00}), t0));
+  EXPECT_TRUE(drain(e).empty());
+  EXPECT_EQ(take(e), b({0x05, 0x00}));
+  EXPECT_EQ(e.stream_count(), 0u);
+}
+
+TEST(MplexErrors, PayloadOnCloseAndResetIsSkipped) {
+  Engine e;
+  ASSERT_TRUE(e.on_bytes(b({0x00, 0x00, 0x04, 0x02, 'z', 'z', 0x08, 0x00, 0x0e, 0x01, 'q', 0x10, 0x00}), t0));
+  auto ev = drain(e);
+  ASSERT_EQ(ev.size(), 5u);
+  EXPECT_EQ(std::get<RemoteClosed>(ev[1]).id, make_stream_id(0, true));
+  EXPECT_EQ(std::get<StreamReset>(ev[3]).id, make_stream_id(1, true));
+  EXPECT_EQ(std::get<StreamOpened>(ev[4]).id, make_stream_id(2, true));
+  EXPECT_TRUE(e.readable(make_stream_id(0, true)).empty());
+}
+
+TEST(MplexIds, PackingKeepsNamespacesApart) {
+  static_assert(make_stream_id(5, true) == 11);
+  static_assert(make_stream_id(5, false) == 10);
+  static_assert(stream_number(11) == 5 && opened_by_remote(11) && !opened_by_remote(10));
+  EXPECT_EQ(std::string(kProtocolId), "/mplex/6.7.0");
+  EXPECT_EQ(make_error_code(errc::message_too_large).message(), "mplex: message exceeds maximum size");
+}
+
 // ------------------------------------------------------------------ two engines back to back
 
 struct Side {

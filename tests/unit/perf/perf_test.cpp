@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "base/rng.hpp"
@@ -68,6 +69,12 @@ struct PerfRun {
     FAIL() << "no progress";
   }
 };
+
+TEST(PerfErrc, Messages) {
+  EXPECT_EQ(make_error_code(errc::short_header).message(),
+            "perf: stream closed before the 8-byte request header");
+  EXPECT_EQ(std::string(kProtocolId), "/perf/1.0.0");
+}
 
 TEST(PerfClient, HeaderIsBigEndianU64) {
   Client c(0, 0x0102030405060708ull);
