@@ -90,7 +90,7 @@ void pair(Input& in) {
   Engine a(cfg), b(cfg);
   Bytes a2b, b2a;
   std::vector<StreamId> ids_a, ids_b;  // ids as each side knows them
-  static const std::vector<std::uint8_t> blob(20000, 0x5a);
+  static const std::vector<std::uint8_t> blob(4096, 0x5a);
   TimePoint now{};
   while (in.n) {
     const std::uint8_t op = in.byte();

@@ -22,8 +22,10 @@
 //    StreamReset{id, errc::stream_buffer_full}). js checks the bound before appending (it can
 //    overshoot by one message); we never exceed it;
 //  * a NewStream for a stream that is already open is a connection error (js throws there);
-//    flag 7 is a connection error (bad_flag); NewStream's data (the stream name) is skipped;
-//    data on Close/Reset messages is skipped.
+//    flag 7 is a connection error (bad_flag; js's decoder stalls on it for good, which
+//    amounts to the same); NewStream's data (the stream name) is skipped; data on
+//    Close/Reset messages is skipped, as js does;
+//  * data after the remote's Close is not defined by the spec: we reset the stream.
 // Deliberately not done: keeping stream names (purely informational per spec), blocking the
 // connection for slow readers (the go-mplex strategy), a graceful close-all (the host closes
 // each stream and then the connection), js's maxUnprocessedMessageQueueSize (we never hold
