@@ -19,7 +19,8 @@ const std::error_category& category() noexcept {
           {static_cast<int>(errc::field_too_long), "version string exceeds size limit"},
           {static_cast<int>(errc::missing_public_key), "response has no public key"},
           {static_cast<int>(errc::invalid_public_key), "public key invalid"},
-          {static_cast<int>(errc::peer_id_mismatch), "public key does not match the remote peer id"},
+          {static_cast<int>(errc::peer_id_mismatch),
+           "public key does not match the remote peer id"},
           {static_cast<int>(errc::record_peer_mismatch), "signed peer record is for another peer"},
           {static_cast<int>(errc::timeout), "timed out"},
       });

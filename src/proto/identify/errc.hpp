@@ -26,7 +26,9 @@ enum class errc {
   timeout,                // no complete answer before the deadline
 };
 const std::error_category& category() noexcept;
-inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), category()}; }
+inline std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), category()};
+}
 
 }  // namespace lotus::proto::identify
 

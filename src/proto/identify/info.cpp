@@ -1,11 +1,14 @@
 #include "proto/identify/info.hpp"
 
+#include <cassert>
+
 namespace lotus::proto::identify {
 
 Result<IdentifyInfo> to_info(const IdentifyMessage& m, const mf::PeerId& remote, Kind kind,
                              const record::Limits& record_limits) {
-  IdentifyInfo info{remote, std::nullopt, m.protocol_version, m.agent_version, {}, 0, m.protocols,
-                    std::nullopt, false, std::nullopt, {}};
+  IdentifyInfo info{remote, std::nullopt, m.protocol_version, m.agent_version, {},
+                    0,      m.protocols,  std::nullopt,       false,           std::nullopt,
+                    {}};
   if (m.public_key) {
     auto key = crypto::PublicKey::from_protobuf(*m.public_key);
     if (!key) return errc::invalid_public_key;
@@ -42,6 +45,7 @@ Result<IdentifyInfo> to_info(const IdentifyMessage& m, const mf::PeerId& remote,
 }
 
 void merge_push(IdentifyInfo& known, const IdentifyInfo& update) {
+  assert(update.peer_id == known.peer_id);
   if (update.public_key) known.public_key = update.public_key;
   if (update.protocol_version) known.protocol_version = update.protocol_version;
   if (update.agent_version) known.agent_version = update.agent_version;
@@ -57,7 +61,8 @@ void merge_push(IdentifyInfo& known, const IdentifyInfo& update) {
   if (update.signed_record &&
       (!known.signed_record || update.signed_record->record.seq > known.signed_record->record.seq))
     known.signed_record = update.signed_record;
-  if (update.signed_record || update.signed_record_error) known.signed_record_error = update.signed_record_error;
+  if (update.signed_record || update.signed_record_error)
+    known.signed_record_error = update.signed_record_error;
 }
 
 namespace {
@@ -83,6 +88,8 @@ IdentifyMessage build_identify(const crypto::PublicKey& key, const LocalIdentity
   return m;
 }
 
-IdentifyMessage build_push(const LocalIdentity& local) { return build_common(local); }
+IdentifyMessage build_push(const LocalIdentity& local) {
+  return build_common(local);
+}
 
 }  // namespace lotus::proto::identify

@@ -37,13 +37,13 @@ struct IdentifyInfo {
   std::optional<crypto::PublicKey> public_key;  // always set for Kind::identify
   std::optional<std::string> protocol_version;
   std::optional<std::string> agent_version;
-  std::vector<mf::Multiaddr> listen_addrs;      // unsigned listenAddrs field, valid ones only
-  std::size_t skipped_listen_addrs = 0;         // listenAddrs entries that did not parse
+  std::vector<mf::Multiaddr> listen_addrs;  // unsigned listenAddrs field, valid ones only
+  std::size_t skipped_listen_addrs = 0;     // listenAddrs entries that did not parse
   std::vector<std::string> protocols;
   std::optional<mf::Multiaddr> observed_addr;
-  bool observed_addr_invalid = false;           // an observedAddr was sent but did not parse
+  bool observed_addr_invalid = false;  // an observedAddr was sent but did not parse
   std::optional<record::CertifiedPeerRecord> signed_record;
-  std::error_code signed_record_error;          // a signedPeerRecord was sent and dropped: why
+  std::error_code signed_record_error;  // a signedPeerRecord was sent and dropped: why
 
   // The addresses to use: the certified record's when present, else listen_addrs.
   const std::vector<mf::Multiaddr>& addresses() const noexcept {
@@ -71,7 +71,7 @@ struct LocalIdentity {
   std::string agent_version = "lotus-p2p/0.1.0";
   std::vector<mf::Multiaddr> listen_addrs;  // sent without a trailing /p2p/<id>, as js does
   std::vector<std::string> protocols;
-  Bytes signed_peer_record;                 // record::seal_peer_record() output; empty = omit
+  Bytes signed_peer_record;  // record::seal_peer_record() output; empty = omit
 };
 
 // The /ipfs/id response: everything, plus our public key and, if the host knows it, the

@@ -73,7 +73,8 @@ Result<IdentifyMessage> decode_message(BytesView bytes, const Limits& limits) {
 }
 
 Status merge_chunk(IdentifyMessage& into, IdentifyMessage&& chunk, const Limits& limits) {
-  if (chunk.protocols.size() > limits.max_protocols - std::min(limits.max_protocols, into.protocols.size()))
+  if (chunk.protocols.size() >
+      limits.max_protocols - std::min(limits.max_protocols, into.protocols.size()))
     return errc::too_many_protocols;
   if (chunk.listen_addrs.size() >
       limits.max_listen_addrs - std::min(limits.max_listen_addrs, into.listen_addrs.size()))
@@ -83,7 +84,8 @@ Status merge_chunk(IdentifyMessage& into, IdentifyMessage&& chunk, const Limits&
   if (chunk.public_key) into.public_key = std::move(chunk.public_key);
   if (chunk.observed_addr) into.observed_addr = std::move(chunk.observed_addr);
   if (chunk.signed_peer_record) into.signed_peer_record = std::move(chunk.signed_peer_record);
-  std::move(chunk.listen_addrs.begin(), chunk.listen_addrs.end(), std::back_inserter(into.listen_addrs));
+  std::move(chunk.listen_addrs.begin(), chunk.listen_addrs.end(),
+            std::back_inserter(into.listen_addrs));
   std::move(chunk.protocols.begin(), chunk.protocols.end(), std::back_inserter(into.protocols));
   return {};
 }
@@ -140,8 +142,10 @@ Status MessageReader::complete_body() {
 
 Result<IdentifyMessage> MessageReader::finish() {
   if (m_error) return m_error;
-  if (m_in_body || !m_prefix.empty()) m_error = make_error_code(errc::truncated);
-  else if (m_count == 0) m_error = make_error_code(errc::no_message);
+  if (m_in_body || !m_prefix.empty())
+    m_error = make_error_code(errc::truncated);
+  else if (m_count == 0)
+    m_error = make_error_code(errc::no_message);
   if (m_error) return m_error;
   return std::move(m_merged);
 }

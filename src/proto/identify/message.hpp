@@ -34,13 +34,14 @@ inline constexpr std::string_view kPushProtocolId = "/ipfs/id/push/1.0.0";
 inline constexpr std::string_view kDefaultProtocolVersion = "ipfs/0.1.0";
 
 struct Limits {
-  std::size_t max_message_size = 8 * 1024;  // one length-prefixed message (js MAX_IDENTIFY_MESSAGE_SIZE)
-  std::size_t max_messages = 10;            // length-prefixed messages per stream (go reads ≤ 10)
-  std::size_t max_protocols = 1000;         // after merging all messages of a stream
-  std::size_t max_protocol_len = 1024;      // multistream-select's protocol id limit
-  std::size_t max_listen_addrs = 256;       // after merging all messages of a stream
-  std::size_t max_addr_len = 1024;          // one binary multiaddr (listen or observed)
-  std::size_t max_version_len = 1024;       // protocolVersion / agentVersion
+  std::size_t max_message_size =
+      8 * 1024;                      // one length-prefixed message (js MAX_IDENTIFY_MESSAGE_SIZE)
+  std::size_t max_messages = 10;     // length-prefixed messages per stream (go reads ≤ 10)
+  std::size_t max_protocols = 1000;  // after merging all messages of a stream
+  std::size_t max_protocol_len = 1024;  // multistream-select's protocol id limit
+  std::size_t max_listen_addrs = 256;   // after merging all messages of a stream
+  std::size_t max_addr_len = 1024;      // one binary multiaddr (listen or observed)
+  std::size_t max_version_len = 1024;   // protocolVersion / agentVersion
 };
 
 // Raw fields; std::nullopt / empty vector = absent.
@@ -96,10 +97,10 @@ class MessageReader {
 
   Limits m_limits;
   std::error_code m_error;
-  Bytes m_prefix;              // ≤ 9 bytes of an incomplete uvarint
+  Bytes m_prefix;  // ≤ 9 bytes of an incomplete uvarint
   bool m_in_body = false;
   std::size_t m_body_len = 0;
-  Bytes m_body;                // bytes of the current message so far (≤ m_body_len)
+  Bytes m_body;  // bytes of the current message so far (≤ m_body_len)
   std::size_t m_count = 0;
   IdentifyMessage m_merged;
 };

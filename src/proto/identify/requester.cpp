@@ -37,6 +37,8 @@ void Requester::on_timeout(TimePoint now) {
   if (!m_finished && now >= m_deadline) fail(make_error_code(errc::timeout));
 }
 
-std::optional<Event> Requester::poll_event() { return std::exchange(m_event, std::nullopt); }
+std::optional<Event> Requester::poll_event() {
+  return std::exchange(m_event, std::nullopt);
+}
 
 }  // namespace lotus::proto::identify

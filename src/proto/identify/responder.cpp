@@ -16,6 +16,8 @@ Result<Responder> Responder::create(const IdentifyMessage& msg, const Limits& li
   return Responder(std::move(framed));
 }
 
-Bytes Responder::take_output() { return std::exchange(m_out, Bytes{}); }
+Bytes Responder::take_output() {
+  return std::exchange(m_out, Bytes{});
+}
 
 }  // namespace lotus::proto::identify

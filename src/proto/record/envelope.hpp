@@ -30,15 +30,15 @@
 namespace lotus::proto::record {
 
 struct Limits {
-  std::size_t max_envelope_size = 8 * 1024;  // whole encoded envelope (js identify message cap)
-  std::size_t max_record_size = 8 * 1024;    // decoded PeerRecord payload
+  std::size_t max_envelope_size = 8192;  // whole encoded envelope (js identify message cap)
+  std::size_t max_record_size = 8192;    // decoded PeerRecord payload
   std::size_t max_addresses = 256;           // AddressInfo entries in a PeerRecord
   std::size_t max_address_len = 1024;        // one binary multiaddr (multiaddr limit)
 };
 
 // Raw envelope fields exactly as on the wire. Empty = absent (proto3).
 struct Envelope {
-  Bytes public_key;    // crypto.pb PublicKey encoding
+  Bytes public_key;  // crypto.pb PublicKey encoding
   Bytes payload_type;
   Bytes payload;
   Bytes signature;
@@ -60,14 +60,15 @@ struct VerifiedEnvelope {
 };
 
 // Signs payload under domain/payload_type with `key`. Error: signing_failed.
-Result<Envelope> seal(const crypto::PrivateKey& key, std::string_view domain, BytesView payload_type,
-                      BytesView payload);
+Result<Envelope> seal(const crypto::PrivateKey& key, std::string_view domain,
+                      BytesView payload_type, BytesView payload);
 // decode + verify. Errors: envelope_too_large, malformed_envelope, missing_public_key,
 // invalid_public_key, missing_signature, invalid_signature (includes a domain mismatch).
-Result<VerifiedEnvelope> open(BytesView bytes, std::string_view expected_domain, const Limits& limits = {});
+Result<VerifiedEnvelope> open(BytesView bytes, std::string_view expected_domain,
+                              const Limits& limits = {});
 // As above, and the payload type must equal `expected_payload_type` (checked before the
 // signature, so junk is rejected cheaply). Extra error: wrong_payload_type.
-Result<VerifiedEnvelope> open(BytesView bytes, std::string_view expected_domain, BytesView expected_payload_type,
-                              const Limits& limits = {});
+Result<VerifiedEnvelope> open(BytesView bytes, std::string_view expected_domain,
+                              BytesView expected_payload_type, const Limits& limits = {});
 
 }  // namespace lotus::proto::record

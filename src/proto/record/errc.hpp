@@ -25,7 +25,9 @@ enum class errc {
   signing_failed,          // the private key could not sign (seal)
 };
 const std::error_category& category() noexcept;
-inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), category()}; }
+inline std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), category()};
+}
 
 }  // namespace lotus::proto::record
 

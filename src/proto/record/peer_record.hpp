@@ -38,7 +38,8 @@
 namespace lotus::proto::record {
 
 inline constexpr std::string_view kPeerRecordDomain = "libp2p-peer-record";
-inline constexpr std::array<std::uint8_t, 2> kPeerRecordPayloadType = {0x03, 0x01};  // multicodec 0x0301
+inline constexpr std::array<std::uint8_t, 2> kPeerRecordPayloadType = {0x03,
+                                                                       0x01};  // multicodec 0x0301
 
 // Raw wire form.
 struct PeerRecordMessage {

@@ -15,7 +15,8 @@ PeerRecordMessage to_message(const PeerRecord& r) {
 
 Result<Bytes> seal_peer_record(const crypto::PrivateKey& key, const PeerRecord& r) {
   if (!(key.peer_id() == r.peer_id)) return errc::peer_id_mismatch;
-  LOTUS_TRY(env, seal(key, kPeerRecordDomain, kPeerRecordPayloadType, encode_peer_record(to_message(r))));
+  LOTUS_TRY(
+      env, seal(key, kPeerRecordDomain, kPeerRecordPayloadType, encode_peer_record(to_message(r))));
   return encode_envelope(env);
 }
 
@@ -26,7 +27,8 @@ Result<CertifiedPeerRecord> open_peer_record(BytesView envelope_bytes, const Lim
   auto id = mf::PeerId::from_bytes(m.peer_id);
   if (!id) return errc::invalid_peer_id;
   if (!(*id == v.signer)) return errc::peer_id_mismatch;
-  CertifiedPeerRecord out{PeerRecord{std::move(*id), m.seq, {}}, 0, Bytes(envelope_bytes.begin(), envelope_bytes.end())};
+  CertifiedPeerRecord out{PeerRecord{std::move(*id), m.seq, {}}, 0,
+                          Bytes(envelope_bytes.begin(), envelope_bytes.end())};
   out.record.addresses.reserve(m.addresses.size());
   for (const auto& a : m.addresses) {
     auto ma = mf::Multiaddr::from_bytes(a);
