@@ -33,11 +33,11 @@ inline constexpr std::string_view kPushProtocolId = "/ipfs/id/push/1.0.0";
 // What js-libp2p sends as protocolVersion by default.
 inline constexpr std::string_view kDefaultProtocolVersion = "ipfs/0.1.0";
 
+// Defaults follow js-libp2p (MAX_IDENTIFY_MESSAGE_SIZE = 8 KiB) and go-libp2p (≤ 10 messages).
 struct Limits {
-  std::size_t max_message_size =
-      8 * 1024;                      // one length-prefixed message (js MAX_IDENTIFY_MESSAGE_SIZE)
-  std::size_t max_messages = 10;     // length-prefixed messages per stream (go reads ≤ 10)
-  std::size_t max_protocols = 1000;  // after merging all messages of a stream
+  std::size_t max_message_size = 8192;  // one length-prefixed message, bytes
+  std::size_t max_messages = 10;        // length-prefixed messages per stream
+  std::size_t max_protocols = 1000;     // after merging all messages of a stream
   std::size_t max_protocol_len = 1024;  // multistream-select's protocol id limit
   std::size_t max_listen_addrs = 256;   // after merging all messages of a stream
   std::size_t max_addr_len = 1024;      // one binary multiaddr (listen or observed)
