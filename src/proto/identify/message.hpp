@@ -87,7 +87,8 @@ class MessageReader {
   // Errors: bad_length_prefix, message_too_large, too_many_messages, and decode_message /
   // merge_chunk errors.
   Status on_bytes(BytesView in);
-  // End of stream. Errors: truncated, no_message, or the sticky error.
+  // End of stream; call once (the merged message is moved out). Errors: truncated,
+  // no_message, or the sticky error.
   Result<IdentifyMessage> finish();
 
   std::size_t messages() const noexcept { return m_count; }
