@@ -98,12 +98,23 @@ asio::awaitable<Result<std::string>> Conn::negotiate_out(std::vector<std::string
     if (!d.output().empty()) {
       Bytes out;
       out.swap(d.output());
-      auto w = over_secure ? co_await secure_write(out) : co_await raw_write(out);
+      // (no `c ? co_await a : co_await b`: g++ 12 double-destroys the temporaries)
+      Status w;
+      if (over_secure) {
+        w = co_await secure_write(out);
+      } else {
+        w = co_await raw_write(out);
+      }
       if (!w) co_return w.error();
     }
     if (d.done()) break;
     if (in.empty()) {
-      auto r = over_secure ? co_await secure_read_more() : co_await raw_read_more();
+      Status r;
+      if (over_secure) {
+        r = co_await secure_read_more();
+      } else {
+        r = co_await raw_read_more();
+      }
       if (!r) co_return r.error();
     }
     Bytes chunk;
@@ -123,12 +134,23 @@ asio::awaitable<Result<std::string>> Conn::negotiate_in(std::vector<std::string>
     if (!l.output().empty()) {
       Bytes out;
       out.swap(l.output());
-      auto w = over_secure ? co_await secure_write(out) : co_await raw_write(out);
+      // (no `c ? co_await a : co_await b`: g++ 12 double-destroys the temporaries)
+      Status w;
+      if (over_secure) {
+        w = co_await secure_write(out);
+      } else {
+        w = co_await raw_write(out);
+      }
       if (!w) co_return w.error();
     }
     if (l.done()) break;
     if (in.empty()) {
-      auto r = over_secure ? co_await secure_read_more() : co_await raw_read_more();
+      Status r;
+      if (over_secure) {
+        r = co_await secure_read_more();
+      } else {
+        r = co_await raw_read_more();
+      }
       if (!r) co_return r.error();
     }
     Bytes chunk;
@@ -154,8 +176,12 @@ asio::awaitable<Status> Conn::upgrade(std::optional<mf::PeerId> expected) {
 
   if (muxer.empty()) {
     auto muxers = one_protocol(kYamuxProtocol);
-    auto r = direction == Direction::outbound ? co_await negotiate_out(muxers, true)
-                                              : co_await negotiate_in(muxers, true);
+    Result<std::string> r = errc::muxer_negotiation_failed;
+    if (direction == Direction::outbound) {
+      r = co_await negotiate_out(muxers, true);
+    } else {
+      r = co_await negotiate_in(muxers, true);
+    }
     if (!r) {
       if (r.error() == ms::errc::protocol_not_supported) co_return timed(errc::muxer_negotiation_failed);
       co_return timed(r.error());

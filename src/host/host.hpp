@@ -172,4 +172,15 @@ class Host {
 // Helpers shared with the apps.
 std::string to_string(Direction d);
 
+// Builds a protocol list. Inside coroutines prefer this (or a named vector) to a braced list
+// as a call argument: g++ 12 miscompiles initializer_list temporaries in coroutine frames
+// ("array used as initializer").
+template <class... S>
+std::vector<std::string> make_protocols(const S&... p) {
+  std::vector<std::string> v;
+  v.reserve(sizeof...(S));
+  (v.emplace_back(p), ...);
+  return v;
+}
+
 }  // namespace lotus::host

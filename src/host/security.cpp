@@ -29,7 +29,13 @@ asio::awaitable<Status> secure_handshake(Conn& c, std::optional<mf::PeerId> expe
   const bool outbound = c.direction == Direction::outbound;
   {
     auto protos = one_protocol(kNoiseProtocol);
-    auto r = outbound ? co_await c.negotiate_out(protos, false) : co_await c.negotiate_in(protos, false);
+    // (no `c ? co_await a : co_await b`: g++ 12 double-destroys the temporaries)
+    Result<std::string> r = errc::security_negotiation_failed;
+    if (outbound) {
+      r = co_await c.negotiate_out(protos, false);
+    } else {
+      r = co_await c.negotiate_in(protos, false);
+    }
     if (!r) {
       if (r.error() == ms::errc::protocol_not_supported) co_return errc::security_negotiation_failed;
       co_return r.error();
