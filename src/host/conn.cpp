@@ -194,6 +194,8 @@ asio::awaitable<Status> Conn::upgrade(std::optional<mf::PeerId> expected) {
   yamux::Config ycfg;
   ycfg.max_streams = host->cfg.max_streams_per_connection;
   ycfg.max_outbound_streams = host->cfg.max_streams_per_connection;
+  ycfg.max_window = static_cast<std::uint32_t>(
+      std::clamp<std::size_t>(host->cfg.max_stream_buffer, yamux::kInitialWindow, std::size_t{1} << 30));
   mux.emplace(direction == Direction::outbound ? yamux::Role::client : yamux::Role::server, ycfg);
   co_return Status{};
 }
@@ -244,8 +246,15 @@ Result<std::shared_ptr<StreamState>> Conn::open_stream() {
   }
   auto st = std::make_shared<StreamState>(shared_from_this(), *r, host->ex);
   streams.emplace(*r, st);
+  grow_window(*r);
   flush();
   return st;
+}
+
+void Conn::grow_window(yamux::StreamId sid) {
+  if (host->cfg.max_stream_buffer > yamux::kInitialWindow)
+    (void)mux->set_receive_window(sid, static_cast<std::uint32_t>(std::min<std::size_t>(
+                                           host->cfg.max_stream_buffer, std::size_t{1} << 30)));
 }
 
 void Conn::handle_events() {
@@ -261,6 +270,7 @@ void Conn::handle_events() {
               }
               auto st = std::make_shared<StreamState>(shared_from_this(), e.id, host->ex);
               streams.emplace(e.id, st);
+              grow_window(e.id);
               if (!host->scope.spawn(inbound_stream(st), "stream.inbound")) {
                 streams.erase(e.id);
                 (void)mux->reset(e.id);

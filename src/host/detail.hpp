@@ -167,6 +167,7 @@ struct Conn : std::enable_shared_from_this<Conn> {
   void flush();  // yamux output → encrypted tx_pending → writer
   bool queue_full() const { return tx_pending.size() >= host->cfg.max_write_queue; }
   void handle_events();
+  void grow_window(yamux::StreamId sid);  // Config::max_stream_buffer > yamux's initial window
   // Takes the stream's state out of the map and wakes its waiters with the given outcome.
   void end_stream(const std::shared_ptr<StreamState>& st, bool reset, std::error_code why);
   Result<std::shared_ptr<StreamState>> open_stream();

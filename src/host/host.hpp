@@ -56,9 +56,10 @@ struct Config {
   Duration identify_timeout = std::chrono::seconds(10);
   std::string agent_version = "lotus-p2p/0.1.0";
   std::string protocol_version = "ipfs/0.1.0";
-  // Bytes buffered per stream before the reader consumes them (>= the yamux receive window,
-  // 256 KiB; the remote cannot exceed the window without a protocol error).
-  std::size_t max_stream_buffer = 1024 * 1024;
+  // Receive window per stream = the most bytes buffered for a reader that does not read
+  // (yamux flow control: the sender stops there). At least 256 KiB (yamux's initial window);
+  // larger values raise throughput on high-latency links at max_streams × this memory cost.
+  std::size_t max_stream_buffer = 256 * 1024;
   // Encrypted bytes queued for the socket per connection; writers await beyond this.
   std::size_t max_write_queue = 4 * 1024 * 1024;
   std::size_t max_streams_per_connection = 1024;
@@ -91,12 +92,17 @@ struct PeerIdentified {
   std::uint64_t connection_id = 0;
   PeerInfo info;  // snapshot of the peer store entry after identify
 };
+// An identify push (/ipfs/id/push/1.0.0) from the peer was applied to the peer store.
+struct PeerUpdated {
+  mf::PeerId peer;
+  PeerInfo info;  // snapshot after the update
+};
 struct IdentifyFailed {
   mf::PeerId peer;
   std::uint64_t connection_id = 0;
   std::error_code error;
 };
-using Event = std::variant<PeerConnected, PeerDisconnected, PeerIdentified, IdentifyFailed>;
+using Event = std::variant<PeerConnected, PeerDisconnected, PeerIdentified, IdentifyFailed, PeerUpdated>;
 
 // A handler owns the stream; it runs as a task of the host (cancelled by stop(): its pending
 // stream operations then fail with errc::host_stopped / connection_closed). The std::function
@@ -146,6 +152,7 @@ class Host {
   std::vector<ConnectionInfo> connections() const;
 
   // Protocol handlers for inbound streams. Replaces an existing handler for the protocol.
+  // Connected peers are told about the change with an identify push.
   void set_stream_handler(std::string protocol, StreamHandler handler);
   void remove_stream_handler(const std::string& protocol);
   std::vector<std::string> protocols() const;  // every protocol we answer, built-ins included

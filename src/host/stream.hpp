@@ -17,8 +17,9 @@
 //  * One reader and one writer at a time (a read and a write may be in flight together).
 //
 // With a single proposed protocol, Host::new_stream uses multistream-select's lazy mode: the
-// stream is returned before the remote confirmed; a refusal surfaces on the first read or
-// write as errc::protocol_not_supported.
+// stream is returned before the remote confirmed; a refusal surfaces on the first read as
+// errc::protocol_not_supported (writes before that succeed locally; the remote discards them).
+// A write issued after the refusal has arrived fails with protocol_not_supported too.
 #pragma once
 
 #include <cstddef>

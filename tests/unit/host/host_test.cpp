@@ -226,6 +226,14 @@ TEST_F(HostTest, Echo10MiB) {
   run(io, echo_roundtrip(&io, &a, listen_loopback(b), 10 << 20, 2));
 }
 
+TEST_F(HostTest, Echo10MiBLargeWindows) {
+  Config cfg;
+  cfg.max_stream_buffer = 4 << 20;  // yamux receive window 4 MiB on both sides
+  auto& a = make_host(cfg);
+  auto& b = make_host(cfg);
+  run(io, echo_roundtrip(&io, &a, listen_loopback(b), 10 << 20, 3));
+}
+
 asio::awaitable<void> many_streams(asio::io_context* io, Host* a, mf::Multiaddr addr) {
   CO_ASSERT_OK(co_await a->dial(addr));
   Joiner j(*io);
@@ -525,6 +533,34 @@ asio::awaitable<void> disconnect_events(HostTest* t, Host* a, Host* b, mf::Multi
   auto again = co_await a->connect(b->peer_id());
   CO_ASSERT_OK(again);
   EXPECT_TRUE(a->is_connected(b->peer_id()));
+}
+
+asio::awaitable<void> identify_push(HostTest* t, Host* a, Host* b, mf::Multiaddr addr) {
+  CO_ASSERT_OK(co_await a->dial(addr));
+  CO_ASSERT_TRUE((co_await t->log(0).wait_for<PeerIdentified>()).has_value());
+  b->set_stream_handler("/new/1.0.0", &echo_handler);
+  auto up = co_await t->log(0).wait_for<PeerUpdated>(
+      [](const PeerUpdated& u) {
+        return std::find(u.info.protocols.begin(), u.info.protocols.end(), "/new/1.0.0") != u.info.protocols.end();
+      });
+  CO_ASSERT_TRUE(up.has_value());
+  EXPECT_EQ(up->peer, b->peer_id());
+  b->remove_stream_handler("/new/1.0.0");
+  auto down = co_await t->log(0).wait_for<PeerUpdated>(
+      [](const PeerUpdated& u) {
+        return std::find(u.info.protocols.begin(), u.info.protocols.end(), "/new/1.0.0") == u.info.protocols.end();
+      });
+  CO_ASSERT_TRUE(down.has_value());
+  auto stored = a->peer_store().get(b->peer_id());
+  CO_ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(std::count(stored->protocols.begin(), stored->protocols.end(), "/new/1.0.0"), 0);
+  EXPECT_EQ(stored->agent_version, "lotus-p2p/0.1.0");  // push does not erase what it omits
+}
+
+TEST_F(HostTest, IdentifyPushOnHandlerChange) {
+  auto& a = make_host();
+  auto& b = make_host();
+  run(io, identify_push(this, &a, &b, listen_loopback(b)));
 }
 
 TEST_F(HostTest, DisconnectAndReconnectFromPeerStore) {
