@@ -260,7 +260,9 @@ Host::Host(asio::io_context& io, crypto::PrivateKey identity, Config config)
 Host::~Host() {
   auto& h = *m_impl;
   if (h.stopped) return;
-  // Abrupt: close everything; tasks finish as the io_context keeps running.
+  // Abrupt: close everything; tasks finish as the io_context keeps running. Nobody is
+  // notified any more (listeners may reference objects being destroyed with us).
+  h.event_listeners.clear();
   h.stopping = true;
   for (auto& l : h.listeners) {
     boost::system::error_code ignored;
@@ -272,7 +274,6 @@ Host::~Host() {
   for (auto& c : all) c->close(errc::host_stopped, false);
   h.scope.request_stop();
   h.handlers.clear();
-  h.event_listeners.clear();
 }
 
 const mf::PeerId& Host::peer_id() const { return m_impl->self; }

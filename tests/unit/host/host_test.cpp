@@ -462,6 +462,24 @@ TEST_F(HostTest, DialErrors) {
   run(io, refused(&a, "/ip4/127.0.0.1/tcp/" + std::to_string(port)));
 }
 
+asio::awaitable<void> dial_dns(Host* a, Host* b, mf::Multiaddr addr) {
+  auto r = co_await a->dial(addr);
+  CO_ASSERT_OK(r);
+  EXPECT_EQ(r->remote_peer, b->peer_id());
+  auto missing = co_await a->dial(ma("/dns4/does-not-exist.invalid/tcp/1"));
+  CO_ASSERT_TRUE(!missing);
+  EXPECT_EQ(missing.error(), std::error_code(errc::resolve_failed));
+}
+
+TEST_F(HostTest, DialByDnsName) {
+  auto& a = make_host();
+  auto& b = make_host();
+  auto bound = listen_loopback(b);
+  auto port = bound.value_of(mf::proto::tcp);
+  ASSERT_TRUE(port.has_value());
+  run(io, dial_dns(&a, &b, ma("/dns4/localhost/tcp/" + *port + "/p2p/" + b.peer_id().to_string())));
+}
+
 asio::awaitable<void> dial_into(Host* a, mf::Multiaddr addr, std::vector<std::uint64_t>* ids) {
   auto r = co_await a->dial(std::move(addr));
   EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message());
