@@ -14,27 +14,27 @@ using detail::Conn;
 
 const std::error_category& category() noexcept {
   static const TableCategory cat(
-      "lotus.host",
-      {{static_cast<int>(errc::unsupported_address), "host: unsupported address (want /ip4|ip6|dns4|dns6/<host>/tcp/<port>[/p2p/<id>])"},
-       {static_cast<int>(errc::resolve_failed), "host: DNS name did not resolve"},
-       {static_cast<int>(errc::dial_timeout), "host: dial timed out (TCP connect)"},
-       {static_cast<int>(errc::handshake_timeout), "host: connection upgrade (noise/yamux handshake) timed out"},
-       {static_cast<int>(errc::negotiation_timeout), "host: protocol negotiation timed out"},
-       {static_cast<int>(errc::peer_id_mismatch), "host: remote peer proved a different peer id than the one dialed"},
-       {static_cast<int>(errc::dial_to_self), "host: refusing to dial our own peer id"},
-       {static_cast<int>(errc::no_addresses), "host: no known addresses for the peer"},
-       {static_cast<int>(errc::security_negotiation_failed), "host: remote does not support /noise"},
-       {static_cast<int>(errc::muxer_negotiation_failed), "host: remote does not support /yamux/1.0.0"},
-       {static_cast<int>(errc::protocol_not_supported), "host: remote does not support the requested protocol"},
-       {static_cast<int>(errc::connection_closed), "host: connection closed"},
-       {static_cast<int>(errc::stream_reset), "host: stream reset"},
-       {static_cast<int>(errc::stream_closed), "host: stream closed for writing"},
-       {static_cast<int>(errc::end_of_stream), "host: stream ended before the expected bytes"},
-       {static_cast<int>(errc::message_too_large), "host: message larger than the limit"},
-       {static_cast<int>(errc::host_stopped), "host: host is stopped"},
-       {static_cast<int>(errc::too_many_streams), "host: too many streams on the connection"},
-       {static_cast<int>(errc::bad_ping_response), "host: ping response did not match"},
-       {static_cast<int>(errc::identify_failed), "host: identify failed"}});
+      "host",
+      {{static_cast<int>(errc::unsupported_address), "unsupported address (want /ip4|ip6|dns4|dns6/<host>/tcp/<port>[/p2p/<id>])"},
+       {static_cast<int>(errc::resolve_failed), "DNS name did not resolve"},
+       {static_cast<int>(errc::dial_timeout), "dial timed out (TCP connect)"},
+       {static_cast<int>(errc::handshake_timeout), "connection upgrade (noise/yamux handshake) timed out"},
+       {static_cast<int>(errc::negotiation_timeout), "protocol negotiation timed out"},
+       {static_cast<int>(errc::peer_id_mismatch), "remote peer proved a different peer id than the one dialed"},
+       {static_cast<int>(errc::dial_to_self), "refusing to dial our own peer id"},
+       {static_cast<int>(errc::no_addresses), "no known addresses for the peer"},
+       {static_cast<int>(errc::security_negotiation_failed), "remote does not support /noise"},
+       {static_cast<int>(errc::muxer_negotiation_failed), "remote does not support /yamux/1.0.0"},
+       {static_cast<int>(errc::protocol_not_supported), "remote does not support the requested protocol"},
+       {static_cast<int>(errc::connection_closed), "connection closed"},
+       {static_cast<int>(errc::stream_reset), "stream reset"},
+       {static_cast<int>(errc::stream_closed), "stream closed for writing"},
+       {static_cast<int>(errc::end_of_stream), "stream ended before the expected bytes"},
+       {static_cast<int>(errc::message_too_large), "message larger than the limit"},
+       {static_cast<int>(errc::host_stopped), "host is stopped"},
+       {static_cast<int>(errc::too_many_streams), "too many streams on the connection"},
+       {static_cast<int>(errc::bad_ping_response), "ping response did not match"},
+       {static_cast<int>(errc::identify_failed), "identify failed"}});
   return cat;
 }
 

@@ -13,10 +13,10 @@
 namespace lotus::runtime {
 
 const std::error_category& category() noexcept {
-  static const TableCategory cat("lotus.runtime",
-                                 {{1, "transport: unsupported address (want /ip4|ip6|dns4|dns6/…/tcp/<port>)"},
-                                  {2, "transport: name did not resolve"},
-                                  {3, "transport: TCP connect timed out"}});
+  static const TableCategory cat("transport",
+                                 {{1, "unsupported address (want /ip4|ip6|dns4|dns6/…/tcp/<port>)"},
+                                  {2, "name did not resolve"},
+                                  {3, "TCP connect timed out"}});
   return cat;
 }
 
