@@ -150,7 +150,7 @@ asio::awaitable<void> serve_identify_push(std::shared_ptr<Host::Impl> h, Stream 
   if (auto* ok = std::get_if<id::Identified>(&ev)) {
     apply_info(*h, ok->info, true);
     (void)s.close_write();
-    if (auto snapshot = h->peers.get(peer)) h->emit(PeerUpdated{peer, std::move(*snapshot)});
+    if (auto snapshot = h->peers.get(peer)) h->emit(PeerIdentified{peer, s.connection_id(), std::move(*snapshot), true});
   } else {
     s.reset();
   }

@@ -87,22 +87,20 @@ struct PeerDisconnected {
   ConnectionInfo connection;
   std::error_code reason;  // empty for a clean local close
 };
+// Identify completed (push == false), or an identify push (/ipfs/id/push/1.0.0) from the peer
+// was applied to the peer store (push == true).
 struct PeerIdentified {
   mf::PeerId peer;
   std::uint64_t connection_id = 0;
-  PeerInfo info;  // snapshot of the peer store entry after identify
-};
-// An identify push (/ipfs/id/push/1.0.0) from the peer was applied to the peer store.
-struct PeerUpdated {
-  mf::PeerId peer;
-  PeerInfo info;  // snapshot after the update
+  PeerInfo info;  // snapshot of the peer store entry after the update
+  bool push = false;
 };
 struct IdentifyFailed {
   mf::PeerId peer;
   std::uint64_t connection_id = 0;
   std::error_code error;
 };
-using Event = std::variant<PeerConnected, PeerDisconnected, PeerIdentified, IdentifyFailed, PeerUpdated>;
+using Event = std::variant<PeerConnected, PeerDisconnected, PeerIdentified, IdentifyFailed>;
 
 // A handler owns the stream; it runs as a task of the host (cancelled by stop(): its pending
 // stream operations then fail with errc::host_stopped / connection_closed). The std::function

@@ -557,16 +557,16 @@ asio::awaitable<void> identify_push(HostTest* t, Host* a, Host* b, mf::Multiaddr
   CO_ASSERT_OK(co_await a->dial(addr));
   CO_ASSERT_TRUE((co_await t->log(0).wait_for<PeerIdentified>()).has_value());
   b->set_stream_handler("/new/1.0.0", &echo_handler);
-  auto up = co_await t->log(0).wait_for<PeerUpdated>(
-      [](const PeerUpdated& u) {
-        return std::find(u.info.protocols.begin(), u.info.protocols.end(), "/new/1.0.0") != u.info.protocols.end();
+  auto up = co_await t->log(0).wait_for<PeerIdentified>(
+      [](const PeerIdentified& u) {
+        return u.push && std::find(u.info.protocols.begin(), u.info.protocols.end(), "/new/1.0.0") != u.info.protocols.end();
       });
   CO_ASSERT_TRUE(up.has_value());
   EXPECT_EQ(up->peer, b->peer_id());
   b->remove_stream_handler("/new/1.0.0");
-  auto down = co_await t->log(0).wait_for<PeerUpdated>(
-      [](const PeerUpdated& u) {
-        return std::find(u.info.protocols.begin(), u.info.protocols.end(), "/new/1.0.0") == u.info.protocols.end();
+  auto down = co_await t->log(0).wait_for<PeerIdentified>(
+      [](const PeerIdentified& u) {
+        return u.push && std::find(u.info.protocols.begin(), u.info.protocols.end(), "/new/1.0.0") == u.info.protocols.end();
       });
   CO_ASSERT_TRUE(down.has_value());
   auto stored = a->peer_store().get(b->peer_id());
