@@ -36,8 +36,8 @@ Result<std::optional<std::pair<std::size_t, std::size_t>>> FrameReader::header()
 
 Status FrameReader::on_bytes(BytesView in) {
   if (m_error) return m_error;
-  if (m_pos > 0 && m_pos == m_buf.size()) {
-    m_buf.clear();
+  if (m_pos > 0) {  // drop what next() consumed, so the buffer holds only unread input
+    m_buf.erase(m_buf.begin(), m_buf.begin() + static_cast<std::ptrdiff_t>(m_pos));
     m_pos = 0;
   }
   const std::size_t frame_max = m_limits.max_message_size + varint::kMaxMultiformatsLen;

@@ -97,6 +97,7 @@ class Lookup {
   const LookupStats& stats() const noexcept { return m_stats; }
   const Key& target() const noexcept { return m_target; }
   std::size_t in_flight() const noexcept { return m_in_flight; }
+  std::size_t candidate_count() const noexcept { return m_candidates.size(); }
 
  private:
   enum class State { idle, running, done };

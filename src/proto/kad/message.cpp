@@ -179,6 +179,9 @@ Result<Message> decode_message(BytesView body, const Limits& limits, DecodeRepor
 }
 
 void encode_message(const Message& m, Bytes& out) {
+  out.reserve(out.size() + 16 + m.key.size() +
+              (m.record ? 16 + m.record->key.size() + m.record->value.size() : 0) +
+              96 * (m.closer_peers.size() + m.provider_peers.size()));
   pb::Writer w(out);
   if (m.type != MessageType::put_value) w.varint(msg_field::type, static_cast<std::uint64_t>(m.type));
   if (!m.key.empty()) w.bytes(msg_field::key, m.key);

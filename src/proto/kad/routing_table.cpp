@@ -82,7 +82,7 @@ void RoutingTable::count_groups(const std::vector<std::uint64_t>& groups, bool a
       ++m_group_count[g];
     } else {
       auto it = m_group_count.find(g);
-      assert(it != m_group_count.end() && it->second > 0);
+      if (it == m_group_count.end()) continue;  // cannot happen: every entry's groups were counted
       if (--it->second == 0) m_group_count.erase(it);
     }
   }
@@ -237,17 +237,22 @@ TimePoint RoutingTable::deadline() const {
 
 std::vector<PeerInfo> RoutingTable::closest(const Key& target, std::size_t count,
                                             const mf::PeerId* exclude) const {
-  std::vector<std::pair<Distance, const Entry*>> all;
+  const std::optional<Key> skip = exclude ? std::optional<Key>(Key::from_peer(*exclude)) : std::nullopt;
+  struct Ranked {
+    Distance d;
+    const Entry* e;
+  };
+  std::vector<Ranked> all;
   all.reserve(m_size);
   for (const auto& b : m_buckets)
     for (const auto& e : b.entries)
-      if (!exclude || e.info.id != *exclude) all.emplace_back(target.distance(e.key), &e);
+      if (!skip || e.key != *skip) all.push_back(Ranked{target.distance(e.key), &e});
   const std::size_t n = std::min(count, all.size());
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(),
-                    [](const auto& a, const auto& b) { return a.first < b.first; });
+                    [](const Ranked& a, const Ranked& b) { return a.d < b.d; });
   std::vector<PeerInfo> out;
   out.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) out.push_back(all[i].second->info);
+  for (std::size_t i = 0; i < n; ++i) out.push_back(all[i].e->info);
   return out;
 }
 
