@@ -26,13 +26,13 @@ Lookup::Lookup(LookupKind kind, Bytes key, const mf::PeerId& self, std::vector<P
       m_cfg(config),
       m_validators(validators) {
   assert(m_cfg.k > 0 && m_cfg.alpha > 0 && m_cfg.max_candidates >= m_cfg.k + m_cfg.alpha);
-  for (const auto& s : seeds) {
+  for (auto& s : seeds) {
     const Key k = Key::from_peer(s.id);
     if (k == m_self_key) {
       ++m_stats.ignored_peers;
       continue;
     }
-    add_candidate(s, k, 1);
+    add_candidate(std::move(s), k, 1);
   }
 }
 
@@ -43,13 +43,13 @@ Message Lookup::request_message() const {
   return m;
 }
 
-void Lookup::add_candidate(const PeerInfo& peer, const Key& key, std::size_t hop) {
+void Lookup::add_candidate(PeerInfo peer, const Key& key, std::size_t hop) {
   const Distance d = m_target.distance(key);
   if (m_cutoff && d >= *m_cutoff) return;
   auto it = std::lower_bound(m_candidates.begin(), m_candidates.end(), d,
                              [](const Candidate& c, const Distance& x) { return c.distance < x; });
   if (it != m_candidates.end() && it->distance == d) {  // already known
-    if (it->info.addrs.empty() && !peer.addrs.empty()) it->info.addrs = peer.addrs;
+    if (it->info.addrs.empty() && !peer.addrs.empty()) it->info.addrs = std::move(peer.addrs);
     return;
   }
   if (m_candidates.size() >= m_cfg.max_candidates) {
@@ -66,7 +66,7 @@ void Lookup::add_candidate(const PeerInfo& peer, const Key& key, std::size_t hop
     it = std::lower_bound(m_candidates.begin(), m_candidates.end(), d,
                           [](const Candidate& c, const Distance& x) { return c.distance < x; });
   }
-  Candidate c{peer, d, PeerState::fresh, kNever, hop, false, false};
+  Candidate c{std::move(peer), d, PeerState::fresh, kNever, hop, false, false};
   m_candidates.insert(it, std::move(c));
 }
 
@@ -130,7 +130,7 @@ bool Lookup::take_record(const Candidate& from, const Record& rec) {
   return true;
 }
 
-void Lookup::on_response(const mf::PeerId& peer, const Message& response, TimePoint now) {
+void Lookup::on_response(const mf::PeerId& peer, Message response, TimePoint now) {
   if (m_state != State::running) return;
   Candidate* c = find(peer);
   if (!c || !(c->state == PeerState::waiting || (c->state == PeerState::failed && c->timed_out))) {
@@ -164,7 +164,7 @@ void Lookup::on_response(const mf::PeerId& peer, const Message& response, TimePo
   }
   // `c` is invalidated by add_candidate below.
   std::size_t taken = 0;
-  for (const auto& p : response.closer_peers) {
+  for (auto& p : response.closer_peers) {
     if (taken >= m_cfg.max_peers_per_response || p.id == peer) {
       ++m_stats.ignored_peers;
       continue;
@@ -175,7 +175,7 @@ void Lookup::on_response(const mf::PeerId& peer, const Message& response, TimePo
       ++m_stats.ignored_peers;
       continue;
     }
-    add_candidate(p, k, hop + 1);
+    add_candidate(std::move(p), k, hop + 1);
   }
   step(now);
 }

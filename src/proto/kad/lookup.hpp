@@ -86,7 +86,8 @@ class Lookup {
          LookupConfig config = {}, const ValidatorRegistry* validators = nullptr);
 
   void start(TimePoint now);
-  void on_response(const mf::PeerId& peer, const Message& response, TimePoint now);
+  // `response` is taken by value: move it in to avoid copying its peer lists.
+  void on_response(const mf::PeerId& peer, Message response, TimePoint now);
   void on_failure(const mf::PeerId& peer, TimePoint now);
   void on_timeout(TimePoint now);
   TimePoint deadline() const;  // earliest in-flight request deadline; kNever if none
@@ -112,7 +113,7 @@ class Lookup {
     bool had_record = false;
   };
 
-  void add_candidate(const PeerInfo& peer, const Key& key, std::size_t hop);
+  void add_candidate(PeerInfo peer, const Key& key, std::size_t hop);
   Candidate* find(const mf::PeerId& peer);
   void step(TimePoint now);
   void finish();

@@ -113,7 +113,7 @@ class Sim {
         auto msg = reader.next();
         ASSERT_TRUE(msg && *msg);
         learn(origin, node(d.from).info);
-        lookup.on_response(node(d.from).info.id, **msg, m_now);
+        lookup.on_response(node(d.from).info.id, std::move(**msg), m_now);
       } else {
         lookup.on_timeout(m_now);
       }
