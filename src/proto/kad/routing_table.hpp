@@ -14,7 +14,8 @@
 //    table share an IP group (IPv4 /24, IPv6 /48; IPv4-mapped IPv6 counts as IPv4). A peer in
 //    several groups must fit in all. Loopback/private/link-local addresses are exempt when
 //    diversity_exempt_private is set. Peers without IP addresses are not limited.
-// Not done here: bucket refresh scheduling, dialing, peer store persistence.
+// Not done here: bucket refresh scheduling, dialing, peer store persistence; a refresh that
+// changes a known peer's addrs is not re-checked against the diversity limits.
 //
 // Ping cycle of a full bucket:
 //   Full --new peer--> Pinging(lru) --alive----------------> Full (lru moved to back)
