@@ -37,8 +37,11 @@ fi
 
 # Interop peers: exact versions pinned by tests/interop/package-lock.json.
 if [ -f "$here/tests/interop/package.json" ] && [ "${LOTUS_SKIP_NPM:-0}" != "1" ]; then
-  if [ ! -d "$here/tests/interop/node_modules" ] || \
-     [ "$here/tests/interop/package-lock.json" -nt "$here/tests/interop/node_modules/.package-lock.json" ]; then
+  nm="$here/tests/interop/node_modules"
+  if [ ! -f "$nm/.package-lock.json" ] || \
+     [ "$here/tests/interop/package-lock.json" -nt "$nm/.package-lock.json" ]; then
+    # A partial install or a stray symlink is replaced by a clean one.
+    if [ -L "$nm" ]; then rm -f "$nm"; fi
     echo "setup: installing js-libp2p interop peers (npm ci)"
     (cd "$here/tests/interop" && npm ci --no-audit --no-fund --loglevel=error)
   else
