@@ -7,7 +7,8 @@
 //         --node-modules defaults to $LOTUS_JS_NODE_MODULES, else <repo>/tests/interop/node_modules
 //         (the pinned js-libp2p that scripts/setup.sh installs). --listen defaults to
 //         /ip4/127.0.0.1/tcp/0.
-// stdout: first line {"event":"ready","peerId":"12D3...","addrs":["/ip4/127.0.0.1/tcp/N/p2p/12D3..."]}
+// stdout: first line {"event":"ready","peerId":"12D3...","addrs":["/ip4/127.0.0.1/tcp/N/p2p/12D3..."],
+//                     "node":"v20...","libp2p":"3.1.0"}
 //         then one JSON line per command, in order: {"id":..,"result":{...}} | {"id":..,"error":"msg"}
 // stdin:  one JSON command per line, run one at a time (so measurements never overlap):
 //   setup {addr, n, gap_ms=10}
@@ -85,6 +86,14 @@ const opts = parseArgs(process.argv.slice(2))
 // ESM resolves bare specifiers relative to this file, not the cwd, so import the packages'
 // entry points from the pinned node_modules by absolute path (their own imports then resolve
 // inside that node_modules as usual).
+function pkgVersion (name) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(opts.nodeModules, name, 'package.json'), 'utf8')).version
+  } catch {
+    return null
+  }
+}
+
 async function importPkg (name) {
   const dir = path.join(opts.nodeModules, name)
   const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'))
@@ -299,7 +308,9 @@ const commands = {
 emit({
   event: 'ready',
   peerId: node.peerId.toString(),
-  addrs: node.getMultiaddrs().map((a) => a.toString())
+  addrs: node.getMultiaddrs().map((a) => a.toString()),
+  node: process.version,
+  libp2p: pkgVersion('libp2p')
 })
 
 const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity })
