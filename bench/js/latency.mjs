@@ -103,6 +103,14 @@ async function importPkg (name) {
   return import(url.pathToFileURL(path.join(dir, entry)).href)
 }
 
+try {
+  fs.statSync(path.join(opts.nodeModules, 'libp2p', 'package.json'))
+} catch (e) {
+  log(`no usable js-libp2p under ${opts.nodeModules} (${e.code ?? e.message}); run scripts/setup.sh ` +
+      'or pass --node-modules DIR (a node_modules holding the packages of tests/interop/package.json)')
+  process.exit(2)
+}
+
 const { createLibp2p } = await importPkg('libp2p')
 const { tcp } = await importPkg('@libp2p/tcp')
 const { noise } = await importPkg('@chainsafe/libp2p-noise')
