@@ -84,6 +84,9 @@ options:
   --ping-api N      ping API call samples per pairing (default 60; 0 skips)
   --rounds R        rounds the samples are spread over (default 6)
   --gap-ms MS       pause after each setup sample's hang-up (default 10)
+  --warmup-setup N  discarded setup samples per pairing before measuring (default 20)
+  --warmup-ping N   discarded ping round trips per pairing before measuring (default 500;
+                    V8 needs a few hundred iterations to optimise the js side)
   --json FILE       write configuration, environment, statistics and raw samples
   --node BIN        node executable (default: node, from PATH)
   --js-script FILE  js helper (default: <source>/bench/js/latency.mjs)
@@ -470,6 +473,7 @@ std::string capture(const std::string& cmd) {
 
 struct Options {
   int setup = 60, ping = 240, ping_api = 60, rounds = 6, gap_ms = 10, timeout_s = 300;
+  int warmup_setup = 20, warmup_ping = 500;
   std::string json_file;
   std::string node = "node";
   std::string js_script = std::string(LOTUS_SOURCE_DIR) + "/bench/js/latency.mjs";
@@ -531,12 +535,14 @@ int run_bench(const Options& o) {
     return samples_of(request(*p.client, {{"cmd", "ping_api"}, {"addr", p.server->addr}, {"n", n}, {"warmup", warmup}}, timeout));
   };
 
-  // Warm-up (discarded): JIT, caches, lazily initialised state on every side.
+  // Warm-up (discarded): V8's JIT, caches, lazily initialised state on every side. Every
+  // pairing gets the same warm-up, so each process is warm in both of its roles.
   for (auto& p : pairs) {
-    std::cerr << "[bench] warm-up " << p.name << "\n";
-    (void)run_setup(p, 5);
-    (void)run_ping(p, 20, 10);
-    if (o.ping_api > 0) (void)run_ping_api(p, 5, 5);
+    std::cerr << "[bench] warm-up " << p.name << ": setup x" << o.warmup_setup << ", ping x" << o.warmup_ping << "\n";
+    if (o.warmup_setup > 0) (void)run_setup(p, o.warmup_setup);
+    // In batches: js's ping handler aborts a ping stream 10 s after it opened.
+    for (int left = o.warmup_ping; left > 0; left -= 100) (void)run_ping(p, std::min(left, 100), 0);
+    if (o.ping_api > 0) (void)run_ping_api(p, 10, 0);
   }
 
   const int rounds = std::max(1, o.rounds);
@@ -629,6 +635,8 @@ int run_bench(const Options& o) {
           {"ping_per_pairing", k_ping * rounds},
           {"ping_api_per_pairing", o.ping_api > 0 ? k_api * rounds : 0},
           {"rounds", rounds},
+          {"warmup_setup_per_pairing", o.warmup_setup},
+          {"warmup_ping_per_pairing", o.warmup_ping},
           {"gap_ms", o.gap_ms},
           {"address", "127.0.0.1"},
           {"stack", "TCP + Noise XX + yamux, identify on every connection (both sides)"},
@@ -698,6 +706,10 @@ int main(int argc, char** argv) {
       o.rounds = next_int(1);
     } else if (a == "--gap-ms") {
       o.gap_ms = next_int(0);
+    } else if (a == "--warmup-setup") {
+      o.warmup_setup = next_int(0);
+    } else if (a == "--warmup-ping") {
+      o.warmup_ping = next_int(0);
     } else if (a == "--timeout-s") {
       o.timeout_s = next_int(1);
     } else if (a == "--json") {
