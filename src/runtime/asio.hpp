@@ -4,13 +4,4 @@
 
 #include "runtime/asio_fwd.hpp"
 
-// g++ -O2 reports -Wnull-dereference false positives inside Asio's scheduler (inlined from
-// these headers); they are Asio's, not ours.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#endif
 #include <boost/asio.hpp>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
