@@ -17,7 +17,7 @@ class CppDialsJs : public InteropTest {
   }
 
   // Opens /echo/1.0.0 to js and runs the concurrent write/read roundtrip.
-  EchoResult echo_to_js(std::uint64_t n, std::uint32_t seed, Millis timeout = 50s) {
+  EchoResult echo_to_js(std::uint64_t n, std::uint32_t seed, Millis timeout = 40s) {
     return node->run(
         [this, n, seed]() -> asio::awaitable<EchoResult> {
           auto s = co_await node->host().new_stream(js_pid(), protocols(kEcho));
@@ -145,7 +145,7 @@ TEST_F(CppDialsJs, HundredConcurrentEchoStreamsOnOneConnection) {
   dial_js();
   static constexpr std::uint64_t n = 64 * 1024;
   const auto results = node->run(
-      [this]() { return echo_concurrent(node->host(), js_pid(), 100, n, 5000); }, 50s);
+      [this]() { return echo_concurrent(node->host(), js_pid(), 100, n, 5000); }, 40s);
   ASSERT_EQ(results.size(), 100u);
   for (std::size_t i = 0; i < results.size(); ++i) {
     EXPECT_TRUE(results[i].match) << "stream " << i << ": " << results[i].describe();

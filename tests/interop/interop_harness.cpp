@@ -409,7 +409,7 @@ void CppNode::abandon() {
 CppNode::~CppNode() {
   if (!m_abandoned) {
     try {
-      run([this]() { return m_host->stop(); }, 15s);
+      run([this]() { return m_host->stop(); }, 10s);
     } catch (const std::exception& e) {
       std::cerr << "interop harness: host stop: " << e.what() << "\n";
     }

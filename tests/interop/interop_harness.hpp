@@ -106,9 +106,9 @@ class JsPeer {
 
   // Sends {"id","cmd","timeout_ms",...params}; returns the raw reply ({id,result}|{id,error}).
   // Throws JsError if no reply arrives within timeout + 5 s or the process died.
-  json request(const std::string& cmd, json params = json::object(), Millis timeout = 30s);
+  json request(const std::string& cmd, json params = json::object(), Millis timeout = 20s);
   // request(), then throws JsError on an error reply; returns reply["result"].
-  json call(const std::string& cmd, json params = json::object(), Millis timeout = 30s);
+  json call(const std::string& cmd, json params = json::object(), Millis timeout = 20s);
   // Returns the first js event (seq >= since) whose fields equal `match`; throws on timeout.
   json wait_event(json match, std::int64_t since = 0, Millis timeout = 20s);
   // The sequence number the next js event will get (use as `since`).
@@ -181,16 +181,18 @@ class CppNode {
   const std::string& listen_addr() const noexcept { return m_listen_addr; }  // no /p2p/
   std::string addr() const { return m_listen_addr + "/p2p/" + peer_id_str(); }
 
-  // Runs make() on the io thread and waits for the awaitable's result. On timeout the io
-  // thread is stopped (the node is unusable afterwards) and std::runtime_error is thrown.
+  // Runs make() on the io thread and waits for the awaitable's result; throws
+  // std::runtime_error on timeout. `make` is kept alive (inside the spawned coroutine) until the
+  // awaitable finished, so a lambda coroutine capturing [this] and values is safe; it must not
+  // capture locals of the caller by reference (after a timeout the caller unwinds while the
+  // coroutine still runs until the host stops).
   template <class F>
-  auto run(F make, Millis timeout = 30s) -> typename AwaitableValue<decltype(make())>::type {
+  auto run(F make, Millis timeout = 20s) -> typename AwaitableValue<decltype(make())>::type {
     using T = typename AwaitableValue<decltype(make())>::type;
     auto promise = std::make_shared<std::promise<T>>();
     auto future = promise->get_future();
     spawn(deliver<T, F>(std::move(make), promise));
     if (future.wait_for(timeout) != std::future_status::ready) {
-      abandon();
       throw std::runtime_error("CppNode::run: coroutine did not finish within " +
                                std::to_string(timeout.count()) + " ms");
     }

@@ -96,7 +96,7 @@ TEST_F(JsDialsCpp, IdentifyBothWays) {
 }
 
 TEST_F(JsDialsCpp, Echo1MiB) {
-  const json r = js->call("echo", {{"addr", node->addr()}, {"bytes", kMiB}, {"seed", 101}}, 50s);
+  const json r = js->call("echo", {{"addr", node->addr()}, {"bytes", kMiB}, {"seed", 101}}, 40s);
   EXPECT_EQ(r.value("match", false), true) << r.dump();
   EXPECT_EQ(r.value("received", std::uint64_t{0}), kMiB) << r.dump();
   const auto s = wait_inbound(kEcho);
@@ -106,7 +106,7 @@ TEST_F(JsDialsCpp, Echo1MiB) {
 }
 
 TEST_F(JsDialsCpp, Echo10MiB) {
-  const json r = js->call("echo", {{"addr", node->addr()}, {"bytes", 10 * kMiB}, {"seed", 102}}, 50s);
+  const json r = js->call("echo", {{"addr", node->addr()}, {"bytes", 10 * kMiB}, {"seed", 102}}, 40s);
   EXPECT_EQ(r.value("match", false), true) << r.dump();
   EXPECT_EQ(r.value("received", std::uint64_t{0}), 10 * kMiB) << r.dump();
   const auto s = wait_inbound(kEcho);
@@ -127,7 +127,7 @@ TEST_F(JsDialsCpp, EchoEmptyStream) {
 TEST_F(JsDialsCpp, HundredConcurrentEchoStreamsOnOneConnection) {
   const std::uint64_t n = 64 * 1024;
   const json r = js->call("echo_concurrent",
-                          {{"addr", node->addr()}, {"streams", 100}, {"bytes", n}, {"seed", 7000}}, 50s);
+                          {{"addr", node->addr()}, {"streams", 100}, {"bytes", n}, {"seed", 7000}}, 40s);
   EXPECT_EQ(r.value("matched", 0), 100) << r.dump();
   EXPECT_EQ(r.value("connections", 0), 1) << r.dump();
   EXPECT_TRUE(r["failures"].empty()) << r["failures"].dump();

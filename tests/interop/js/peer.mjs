@@ -286,7 +286,11 @@ const config = {
   streamMuxers: [yamux()],
   services: {
     identify: identify(),
-    ping: ping()
+    // js ping allows 1 outbound ping stream per connection by default, and a ping stream lingers
+    // until the remote's FIN arrives: back-to-back pings from this driver then fail with
+    // TooManyOutboundProtocolStreamsError. Allow a few. The inbound limit stays at js's default
+    // (2) so a C++ host that leaks ping streams is noticed.
+    ping: ping({ maxOutboundStreams: 4 })
   },
   connectionManager: {
     // tests open many connections from 127.0.0.1; keep the inbound rate limiter out of it

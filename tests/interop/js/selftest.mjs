@@ -69,6 +69,10 @@ try {
     assert.equal(typeof r1.rtt, 'number')
     const r2 = await b.call('ping', { peerId: a.peerId })
     assert.equal(typeof r2.rtt, 'number')
+    for (let i = 0; i < 5; i++) {
+      const r = await a.call('ping', { peerId: b.peerId })
+      assert.equal(typeof r.rtt, 'number')
+    }
   })
 
   await check('identify both ways', async () => {
