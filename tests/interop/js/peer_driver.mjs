@@ -4,6 +4,14 @@ import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 import readline from 'node:readline'
 
+if (typeof Promise.withResolvers !== 'function') { // Node 20
+  Promise.withResolvers = function () {
+    let resolve, reject
+    const promise = new Promise((res, rej) => { resolve = res; reject = rej })
+    return { promise, resolve, reject }
+  }
+}
+
 const here = path.dirname(fileURLToPath(import.meta.url))
 
 export class PeerProcess {
