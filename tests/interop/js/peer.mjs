@@ -79,7 +79,9 @@ const MAX_EVENTS = 100_000
 // ---------------------------------------------------------------- utilities
 
 function log (...args) {
-  process.stderr.write(`[js-peer ${new Date().toISOString()}] ${args.join(' ')}\n`)
+  try {
+    process.stderr.write(`[js-peer ${new Date().toISOString()}] ${args.join(' ')}\n`)
+  } catch {}
 }
 
 function emit (obj) {
@@ -633,6 +635,7 @@ let stopping = false
 async function shutdown (code) {
   if (stopping) return
   stopping = true
+  setTimeout(() => process.exit(code), 6000) // whatever happens, do not linger
   try {
     await withSignal(node.stop(), AbortSignal.timeout(5000), 'node.stop')
   } catch (e) {
@@ -665,8 +668,17 @@ async function runCommand (line) {
 }
 
 process.on('unhandledRejection', (e) => { log('unhandled rejection', errMessage(e)) })
-process.on('uncaughtException', (e) => { log('uncaught exception', errMessage(e), e?.stack ?? '') })
+process.on('uncaughtException', (e) => {
+  if (e?.code === 'EPIPE' || e?.code === 'ERR_STREAM_DESTROYED') process.exit(0) // parent gone
+  log('uncaught exception', errMessage(e), e?.stack ?? '')
+})
 process.on('SIGTERM', () => { shutdown(0) })
+// The parent reads stdout; if it is gone, so are we.
+process.stdout.on('error', () => process.exit(0))
+process.stderr.on('error', () => {})
+// An orphaned peer (parent died without closing our stdin) exits too.
+const parentPid = process.ppid
+setInterval(() => { if (process.ppid !== parentPid) shutdown(0) }, 1000).unref()
 
 const rl = readline.createInterface({ input: process.stdin, terminal: false })
 rl.on('line', (line) => {
