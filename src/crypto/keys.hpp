@@ -50,6 +50,7 @@ class PublicKey {
   friend bool operator==(const PublicKey&, const PublicKey&) = default;
 
  private:
+  friend class PrivateKey;
   PublicKey(KeyType t, Bytes d) : m_type(t), m_data(std::move(d)) {}
   KeyType m_type = KeyType::ed25519;
   Bytes m_data;

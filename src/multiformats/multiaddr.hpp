@@ -1,6 +1,15 @@
 // Multiaddr per the multiformats spec: text ("/ip4/1.2.3.4/tcp/4001/p2p/12D3…") and binary
 // (varint protocol code + address) forms, validated component by component. Unknown protocols
 // and malformed addresses are rejected with a specific errc.
+// Supported: ip4 ip6 ip6zone tcp udp dccp sctp dns dns4 dns6 dnsaddr unix p2p (alias ipfs on
+// input) p2p-circuit tls sni noise quic quic-v1 webtransport certhash http ws wss webrtc
+// webrtc-direct. Text rules: ports are canonical decimal 0..65535 (no leading zeros); ip6 prints
+// in RFC 5952 form (::ffff:a.b.c.d for IPv4-mapped); /p2p/ accepts base58btc or a libp2p-key CID
+// and prints base58btc; /certhash/ accepts any multibase of multibase.hpp and prints base64url;
+// /unix/ takes the rest of the address as its path (binary value keeps the leading '/'); one
+// trailing '/' is tolerated, so /unix/ must be last (enforced for binary input too).
+// Limits: 1 KiB binary, 8 KiB text. Not supported: onion, garlic,
+// ipcidr, http-path, memory and the deprecated webrtc-star/websocket-star codes.
 #pragma once
 
 #include <cstdint>

@@ -2,17 +2,40 @@
 // identity multihash when the encoded key is at most 42 bytes (Ed25519, secp256k1), sha2-256
 // otherwise (ECDSA, RSA). Text forms: base58btc of the multihash ("12D3KooW…", "Qm…", "16U…")
 // and CIDv1 (libp2p-key codec 0x72) in multibase, base32 by default ("bafz…").
+// An identity id must inline a structurally valid PublicKey protobuf (fields 1 varint and
+// 2 bytes); whether the key itself is valid for its type is the crypto layer's business.
 #pragma once
 
 #include <compare>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "base/bytes.hpp"
+#include "base/error.hpp"
 #include "base/result.hpp"
 
 namespace lotus::mf {
+
+// Peer-id specific failures. Decoding failures underneath are reported with their own codes:
+// BaseErrc (text), MhErrc (multihash), CidErrc (CID), varint::errc.
+enum class PeerIdErrc {
+  unsupported_hash = 1,   // multihash other than identity / sha2-256
+  identity_too_long,      // identity digest longer than 42 bytes
+  invalid_public_key,     // identity digest is not a PublicKey protobuf
+  wrong_codec,            // CID codec is not libp2p-key (0x72)
+  invalid_text,           // text is neither base58btc ("1…", "Qm…") nor a multibase CID
+  too_long,               // text longer than kMaxPeerIdText
+};
+const std::error_category& peer_id_category() noexcept;
+inline std::error_code make_error_code(PeerIdErrc e) noexcept {
+  return {static_cast<int>(e), peer_id_category()};
+}
+
+inline constexpr std::size_t kMaxInlineKeySize = 42;
+inline constexpr std::size_t kMaxPeerIdText = 256;
 
 class PeerId {
  public:
@@ -40,6 +63,8 @@ class PeerId {
 };
 
 }  // namespace lotus::mf
+
+LOTUS_ERRC_ENUM(lotus::mf::PeerIdErrc)
 
 template <>
 struct std::hash<lotus::mf::PeerId> {
