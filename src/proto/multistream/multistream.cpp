@@ -9,18 +9,18 @@ namespace lotus::proto::multistream {
 
 const std::error_category& category() noexcept {
   static const TableCategory cat("multistream", {
-      {static_cast<int>(errc::message_too_long), "multistream: message exceeds the protocol id length limit"},
-      {static_cast<int>(errc::empty_message), "multistream: empty message"},
-      {static_cast<int>(errc::missing_newline), "multistream: message does not end with a newline"},
-      {static_cast<int>(errc::invalid_message), "multistream: message is not printable UTF-8"},
-      {static_cast<int>(errc::bad_varint), "multistream: malformed length prefix"},
-      {static_cast<int>(errc::bad_header), "multistream: first message is not /multistream/1.0.0"},
-      {static_cast<int>(errc::protocol_not_supported), "multistream: protocol not supported by remote"},
-      {static_cast<int>(errc::unexpected_message), "multistream: unexpected reply to a proposal"},
-      {static_cast<int>(errc::too_many_attempts), "multistream: too many negotiation attempts"},
-      {static_cast<int>(errc::negotiation_finished), "multistream: bytes fed after negotiation finished"},
-      {static_cast<int>(errc::invalid_config), "multistream: invalid local configuration"},
-      {static_cast<int>(errc::not_started), "multistream: dialer not started"},
+      {static_cast<int>(errc::message_too_long), "message exceeds the protocol id length limit"},
+      {static_cast<int>(errc::empty_message), "empty message"},
+      {static_cast<int>(errc::missing_newline), "message does not end with a newline"},
+      {static_cast<int>(errc::invalid_message), "message is not printable UTF-8"},
+      {static_cast<int>(errc::bad_varint), "malformed length prefix"},
+      {static_cast<int>(errc::bad_header), "first message is not /multistream/1.0.0"},
+      {static_cast<int>(errc::protocol_not_supported), "protocol not supported by remote"},
+      {static_cast<int>(errc::unexpected_message), "unexpected reply to a proposal"},
+      {static_cast<int>(errc::too_many_attempts), "too many negotiation attempts"},
+      {static_cast<int>(errc::negotiation_finished), "bytes fed after negotiation finished"},
+      {static_cast<int>(errc::invalid_config), "invalid local configuration"},
+      {static_cast<int>(errc::not_started), "dialer not started"},
   });
   return cat;
 }

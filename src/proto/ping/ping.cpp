@@ -7,11 +7,11 @@ namespace lotus::proto::ping {
 
 const std::error_category& category() noexcept {
   static const TableCategory cat("ping", {
-      {static_cast<int>(errc::mismatch), "ping: echoed payload differs from the one sent"},
-      {static_cast<int>(errc::timeout), "ping: no echo before the deadline"},
-      {static_cast<int>(errc::unexpected_data), "ping: data received while no ping was outstanding"},
-      {static_cast<int>(errc::busy), "ping: a ping is already outstanding"},
-      {static_cast<int>(errc::failed), "ping: engine already failed"},
+      {static_cast<int>(errc::mismatch), "echoed payload differs from the one sent"},
+      {static_cast<int>(errc::timeout), "no echo before the deadline"},
+      {static_cast<int>(errc::unexpected_data), "data received while no ping was outstanding"},
+      {static_cast<int>(errc::busy), "a ping is already outstanding"},
+      {static_cast<int>(errc::failed), "engine already failed"},
   });
   return cat;
 }
