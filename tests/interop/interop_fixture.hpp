@@ -19,6 +19,24 @@ inline constexpr const char* kJsAgent = "lotus-interop-js/1.0";
 inline constexpr const char* kCppAgent = "lotus-p2p-interop/1.0";
 inline constexpr std::uint64_t kMiB = 1024 * 1024;
 
+inline bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+inline bool contains(const json& arr, const std::string& s) {
+  if (!arr.is_array()) return false;
+  return std::any_of(arr.begin(), arr.end(), [&](const json& x) { return x.is_string() && x.get<std::string>() == s; });
+}
+// "/ip4/../tcp/N/p2p/<id>" -> "/ip4/../tcp/N" (js suffixes observed addresses with /p2p/).
+inline std::string strip_p2p(const std::string& a) {
+  const auto pos = a.find("/p2p/");
+  return pos == std::string::npos ? a : a.substr(0, pos);
+}
+inline std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
 class InteropTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -69,24 +87,6 @@ class InteropTest : public ::testing::Test {
       since = ev.at("seq").get<std::int64_t>() + 1;
       out.push_back(std::move(ev));
     }
-    return out;
-  }
-
-  static bool contains(const std::vector<std::string>& v, const std::string& s) {
-    return std::find(v.begin(), v.end(), s) != v.end();
-  }
-  static bool contains(const json& arr, const std::string& s) {
-    if (!arr.is_array()) return false;
-    return std::any_of(arr.begin(), arr.end(), [&](const json& x) { return x.is_string() && x.get<std::string>() == s; });
-  }
-  // "/ip4/../tcp/N/p2p/<id>" -> "/ip4/../tcp/N" (js suffixes observed addresses with /p2p/).
-  static std::string strip_p2p(const std::string& a) {
-    const auto pos = a.find("/p2p/");
-    return pos == std::string::npos ? a : a.substr(0, pos);
-  }
-  static std::string join(const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
     return out;
   }
 

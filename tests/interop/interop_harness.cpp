@@ -83,7 +83,9 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-// Waits up to `timeout` for the process to exit (pidfd + poll); true if it exited.
+}  // namespace
+
+// Waits up to `timeout` for the process to exit (pidfd + poll); true if it exited (not reaped).
 bool wait_exit(int pid, Millis timeout) {
   const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (fd < 0) return false;
@@ -95,8 +97,6 @@ bool wait_exit(int pid, Millis timeout) {
   ::close(fd);
   return r > 0;
 }
-
-}  // namespace
 
 JsPeer::JsPeer(Options options) : m_name(std::move(options.name)) {
   std::signal(SIGPIPE, SIG_IGN);  // a dead child must not kill the test binary
@@ -282,6 +282,134 @@ void JsPeer::stop() {
   }
   (void)wait_exit(m_pid, 5s);
   kill_and_reap();
+}
+
+// ------------------------------------------------------------------------------------ subprocess
+
+Subprocess::Subprocess(std::vector<std::string> argv, std::string name) : m_name(std::move(name)) {
+  std::signal(SIGPIPE, SIG_IGN);
+  for (const auto& a : argv) m_cmdline += (m_cmdline.empty() ? "" : " ") + a;
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed: " + std::string(std::strerror(errno)));
+  char path[] = "/tmp/lotus-interop-proc-XXXXXX.log";
+  const int errfd = ::mkostemps(path, 4, O_CLOEXEC);
+  if (errfd < 0) throw std::runtime_error("mkostemps failed: " + std::string(std::strerror(errno)));
+  m_stderr_path = path;
+  std::vector<char*> cargv;
+  for (auto& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, errfd, 2);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(out[1]);
+  ::close(errfd);
+  if (rc != 0) {
+    ::close(out[0]);
+    throw std::runtime_error("posix_spawn " + m_cmdline + " failed: " + std::strerror(rc));
+  }
+  m_pid = pid;
+  m_stdout = out[0];
+  m_reader = std::thread([this] { reader_loop(); });
+}
+
+Subprocess::~Subprocess() {
+  if (!wait_exit(0ms)) {
+    signal(SIGTERM);
+    if (!wait_exit(5s)) {
+      signal(SIGKILL);
+      (void)wait_exit(5s);
+    }
+  }
+  if (m_reader.joinable()) m_reader.join();
+  if (m_stdout >= 0) ::close(m_stdout);
+  if (std::getenv("LOTUS_INTEROP_KEEP_LOGS") == nullptr) ::unlink(m_stderr_path.c_str());
+}
+
+void Subprocess::reader_loop() {
+  char chunk[16384];
+  for (;;) {
+    const ssize_t n = ::read(m_stdout, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    std::lock_guard lk(m_mu);
+    m_out.append(chunk, static_cast<std::size_t>(n));
+    m_cv.notify_all();
+  }
+  std::lock_guard lk(m_mu);
+  m_eof = true;
+  m_cv.notify_all();
+}
+
+std::optional<std::string> Subprocess::read_line(Millis timeout) {
+  std::unique_lock lk(m_mu);
+  std::optional<std::string> line;
+  m_cv.wait_for(lk, timeout, [&] {
+    const auto nl = m_out.find('\n', m_line_pos);
+    if (nl != std::string::npos) {
+      line = m_out.substr(m_line_pos, nl - m_line_pos);
+      m_line_pos = nl + 1;
+      return true;
+    }
+    return m_eof;
+  });
+  return line;
+}
+
+std::optional<int> Subprocess::wait_exit(Millis timeout) {
+  if (m_status) return m_status;
+  if (m_pid < 0) return std::nullopt;
+  if (!lotus::interop::wait_exit(m_pid, timeout)) return std::nullopt;
+  int status = 0;
+  pid_t r;
+  do {
+    r = ::waitpid(m_pid, &status, 0);
+  } while (r < 0 && errno == EINTR);
+  if (r != m_pid) return std::nullopt;
+  m_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return m_status;
+}
+
+void Subprocess::signal(int sig) {
+  if (!m_status && m_pid > 0) ::kill(m_pid, sig);
+}
+
+std::string Subprocess::stdout_text() const {
+  std::lock_guard lk(m_mu);
+  return m_out;
+}
+
+std::string Subprocess::stderr_text() const { return read_file(m_stderr_path); }
+
+std::string Subprocess::describe() const {
+  std::ostringstream os;
+  os << "---- " << m_name << ": " << m_cmdline << " (status "
+     << (m_status ? std::to_string(*m_status) : std::string("running")) << ")\n---- stdout ----\n"
+     << stdout_text() << "---- stderr ----\n"
+     << stderr_text() << "---- end ----\n";
+  return os.str();
+}
+
+CliResult run_cli(std::vector<std::string> argv, Millis timeout) {
+  CliResult r;
+  Subprocess p(std::move(argv), "cli");
+  auto status = p.wait_exit(timeout);
+  if (!status) {
+    p.signal(SIGKILL);
+    (void)p.wait_exit(5s);
+  }
+  r.exit_code = status ? *status : -1;
+  // stdout reaches EOF once the process is gone; wait for the reader to drain it.
+  while (p.read_line(5s)) {
+  }
+  r.out = p.stdout_text();
+  r.err = p.stderr_text();
+  r.describe = p.describe();
+  return r;
 }
 
 // ------------------------------------------------------------------------------------ C++ node

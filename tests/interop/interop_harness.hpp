@@ -141,6 +141,51 @@ class JsPeer {
   bool m_reaped = false;
 };
 
+// A generic child process (used for the lotus-p2pd / lotus-p2p binaries): stdin /dev/null,
+// stdout through a pipe (read line by line with deadlines), stderr to a temp file.
+// The destructor sends SIGTERM, waits up to 5 s, then SIGKILLs and reaps.
+class Subprocess {
+ public:
+  Subprocess(std::vector<std::string> argv, std::string name);
+  ~Subprocess();
+  Subprocess(const Subprocess&) = delete;
+  Subprocess& operator=(const Subprocess&) = delete;
+
+  int pid() const noexcept { return m_pid; }
+  // The next complete stdout line, or nullopt on EOF/timeout.
+  std::optional<std::string> read_line(Millis timeout);
+  // Exit status once the process ended within timeout: the exit code, or 128 + signal.
+  std::optional<int> wait_exit(Millis timeout);
+  void signal(int sig);
+  std::string stdout_text() const;  // everything read from stdout so far
+  std::string stderr_text() const;
+  std::string describe() const;     // command line, exit status, stdout and stderr
+
+ private:
+  void reader_loop();
+  std::string m_name;
+  std::string m_cmdline;
+  int m_pid = -1;
+  int m_stdout = -1;
+  std::string m_stderr_path;
+  std::thread m_reader;
+  mutable std::mutex m_mu;
+  std::condition_variable m_cv;
+  std::string m_out;               // all stdout
+  std::size_t m_line_pos = 0;      // start of the next unread line in m_out
+  bool m_eof = false;
+  std::optional<int> m_status;
+};
+
+struct CliResult {
+  int exit_code = -1;  // -1: did not exit in time (killed)
+  std::string out;
+  std::string err;
+  std::string describe;
+};
+// Runs argv to completion (killed after timeout).
+CliResult run_cli(std::vector<std::string> argv, Millis timeout = 30s);
+
 // ------------------------------------------------------------------------------------ C++
 
 struct InboundStream {
