@@ -99,7 +99,7 @@ TEST_F(Cli, IdentifyJs) {
     EXPECT_TRUE(contains(j["protocols"], p)) << p << " " << r.describe;
   }
   EXPECT_TRUE(contains(j["listen_addrs"], js->addr_without_peer())) << r.describe;
-  EXPECT_EQ(j.value("public_key_type", ""), "ed25519") << r.describe;
+  EXPECT_EQ(j.value("public_key_type", ""), "Ed25519") << r.describe;
   // Human-readable form works too.
   const auto h = cli({"identify", js->addr()});
   EXPECT_EQ(h.exit_code, 0) << h.describe;

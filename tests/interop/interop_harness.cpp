@@ -182,7 +182,8 @@ void JsPeer::reader_loop() {
       if (msg.value("event", "") == "ready") {
         m_ready = std::move(msg);
       } else if (msg.contains("id") && msg["id"].is_number_integer()) {
-        m_replies[msg["id"].get<std::int64_t>()] = std::move(msg);
+        const auto id = msg["id"].get<std::int64_t>();  // (before the move below)
+        m_replies[id] = std::move(msg);
       }
       m_cv.notify_all();
     }

@@ -115,6 +115,14 @@ TEST_F(JsDialsCpp, Echo10MiB) {
   EXPECT_EQ(s->bytes, 10 * kMiB);
 }
 
+TEST_F(JsDialsCpp, EchoSmallAndFrameBoundarySizes) {
+  std::uint32_t seed = 400;
+  for (const std::uint64_t n : {1, 100, 1000, 65535, 65536, 65537, 262144, 262145}) {
+    const json r = js->call("echo", {{"addr", node->addr()}, {"bytes", n}, {"seed", ++seed}});
+    EXPECT_EQ(r.value("match", false), true) << "n=" << n << ": " << r.dump();
+  }
+}
+
 TEST_F(JsDialsCpp, EchoEmptyStream) {
   const json r = js->call("echo", {{"addr", node->addr()}, {"bytes", 0}, {"seed", 103}});
   EXPECT_EQ(r.value("match", false), true) << r.dump();
