@@ -1,0 +1,442 @@
+// Connection driver: upgrade helpers, reader and writer tasks, yamux event dispatch.
+#include <algorithm>
+
+#include "base/log.hpp"
+#include "host/detail.hpp"
+#include "host/security.hpp"
+#include "runtime/watchdog.hpp"
+
+namespace lotus::host::detail {
+
+namespace {
+constexpr std::size_t kReadChunk = 128 * 1024;
+constexpr auto kLingerAfterGoAway = std::chrono::seconds(2);
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+mf::Multiaddr endpoint_addr(const tcp::socket& s, bool remote) {
+  boost::system::error_code ec;
+  auto ep = remote ? s.remote_endpoint(ec) : s.local_endpoint(ec);
+  if (ec) return {};
+  return runtime::to_multiaddr(ep);
+}
+}  // namespace
+
+Conn::Conn(std::shared_ptr<Host::Impl> h, std::uint64_t cid, tcp::socket s, Direction dir)
+    : host(std::move(h)),
+      id(cid),
+      sock(std::move(s)),
+      direction(dir),
+      tx_wake(host->ex),
+      tx_space(host->ex),
+      writer_done(host->ex) {
+  remote_addr = endpoint_addr(sock, true);
+  local_addr = endpoint_addr(sock, false);
+  rx_buf.resize(kReadChunk);
+}
+
+Conn::~Conn() = default;
+
+ConnectionInfo Conn::info() const {
+  assert(remote_peer.has_value());
+  ConnectionInfo ci{id, *remote_peer, remote_addr, local_addr, direction, muxer, muxer_from_noise};
+  return ci;
+}
+
+// ---------------------------------------------------------------- upgrade helpers
+
+asio::awaitable<Status> Conn::raw_write(BytesView data) {
+  boost::system::error_code ec;
+  co_await asio::async_write(sock, asio::buffer(data.data(), data.size()),
+                             asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return std::error_code(ec);
+  co_return Status{};
+}
+
+asio::awaitable<Status> Conn::raw_read_more() {
+  boost::system::error_code ec;
+  const auto n = co_await sock.async_read_some(asio::buffer(rx_buf), asio::redirect_error(asio::use_awaitable, ec));
+  if (ec == asio::error::eof) co_return errc::connection_closed;
+  if (ec) co_return std::error_code(ec);
+  raw_in.insert(raw_in.end(), rx_buf.begin(), rx_buf.begin() + static_cast<std::ptrdiff_t>(n));
+  co_return Status{};
+}
+
+asio::awaitable<Status> Conn::secure_write(BytesView plain) {
+  Bytes out;
+  if (auto s = secure->seal(plain, out); !s) co_return s.error();
+  co_return co_await raw_write(out);
+}
+
+asio::awaitable<Status> Conn::secure_read_more() {
+  const auto before = plain_in.size();
+  if (!raw_in.empty()) {
+    Bytes wire;
+    wire.swap(raw_in);
+    if (auto s = secure->open(wire, plain_in); !s) co_return s.error();
+  }
+  while (plain_in.size() == before) {
+    boost::system::error_code ec;
+    const auto n = co_await sock.async_read_some(asio::buffer(rx_buf), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::eof) co_return errc::connection_closed;
+    if (ec) co_return std::error_code(ec);
+    if (auto s = secure->open(BytesView(rx_buf.data(), n), plain_in); !s) co_return s.error();
+  }
+  co_return Status{};
+}
+
+asio::awaitable<Result<std::string>> Conn::negotiate_out(std::vector<std::string> protocols, bool over_secure) {
+  ms::Dialer d(ms::Dialer::Config{std::move(protocols), false});
+  if (auto s = d.start(); !s) co_return s.error();
+  Bytes& in = over_secure ? plain_in : raw_in;
+  while (true) {
+    if (!d.output().empty()) {
+      Bytes out;
+      out.swap(d.output());
+      // (no `c ? co_await a : co_await b`: g++ 12 double-destroys the temporaries)
+      Status w;
+      if (over_secure) {
+        w = co_await secure_write(out);
+      } else {
+        w = co_await raw_write(out);
+      }
+      if (!w) co_return w.error();
+    }
+    if (d.done()) break;
+    if (in.empty()) {
+      Status r;
+      if (over_secure) {
+        r = co_await secure_read_more();
+      } else {
+        r = co_await raw_read_more();
+      }
+      if (!r) co_return r.error();
+    }
+    Bytes chunk;
+    chunk.swap(in);
+    if (auto s = d.on_bytes(chunk); !s) co_return s.error();
+  }
+  in = d.take_leftover();
+  co_return *d.selected();
+}
+
+asio::awaitable<Result<std::string>> Conn::negotiate_in(std::vector<std::string> protocols, bool over_secure) {
+  ms::Listener::Config lc;
+  lc.protocols = std::move(protocols);
+  ms::Listener l(std::move(lc));
+  Bytes& in = over_secure ? plain_in : raw_in;
+  while (true) {
+    if (!l.output().empty()) {
+      Bytes out;
+      out.swap(l.output());
+      // (no `c ? co_await a : co_await b`: g++ 12 double-destroys the temporaries)
+      Status w;
+      if (over_secure) {
+        w = co_await secure_write(out);
+      } else {
+        w = co_await raw_write(out);
+      }
+      if (!w) co_return w.error();
+    }
+    if (l.done()) break;
+    if (in.empty()) {
+      Status r;
+      if (over_secure) {
+        r = co_await secure_read_more();
+      } else {
+        r = co_await raw_read_more();
+      }
+      if (!r) co_return r.error();
+    }
+    Bytes chunk;
+    chunk.swap(in);
+    if (auto s = l.on_bytes(chunk); !s) co_return s.error();
+  }
+  in = l.take_leftover();
+  co_return *l.selected();
+}
+
+asio::awaitable<Status> Conn::upgrade(std::optional<mf::PeerId> expected) {
+  auto self = shared_from_this();
+  runtime::Watchdog dog(host->ex, host->cfg.handshake_timeout, [this] {
+    boost::system::error_code ignored;
+    sock.close(ignored);
+  });
+  auto timed = [&](std::error_code ec) -> std::error_code {
+    return dog.expired() ? std::error_code(errc::handshake_timeout) : ec;
+  };
+
+  if (auto s = co_await secure_handshake(*this, expected); !s) co_return timed(s.error());
+  if (*remote_peer == host->self) co_return errc::dial_to_self;
+
+  if (muxer.empty()) {
+    auto muxers = one_protocol(kYamuxProtocol);
+    Result<std::string> r = errc::muxer_negotiation_failed;
+    if (direction == Direction::outbound) {
+      r = co_await negotiate_out(muxers, true);
+    } else {
+      r = co_await negotiate_in(muxers, true);
+    }
+    if (!r) {
+      if (r.error() == ms::errc::protocol_not_supported) co_return timed(errc::muxer_negotiation_failed);
+      co_return timed(r.error());
+    }
+    muxer = *r;
+  }
+  dog.disarm();
+  if (dog.expired()) co_return errc::handshake_timeout;
+
+  yamux::Config ycfg;
+  ycfg.max_streams = host->cfg.max_streams_per_connection;
+  ycfg.max_outbound_streams = host->cfg.max_streams_per_connection;
+  ycfg.max_window = static_cast<std::uint32_t>(
+      std::clamp<std::size_t>(host->cfg.max_stream_buffer, yamux::kInitialWindow, std::size_t{1} << 30));
+  mux.emplace(direction == Direction::outbound ? yamux::Role::client : yamux::Role::server, ycfg);
+  co_return Status{};
+}
+
+// ---------------------------------------------------------------- steady state
+
+void Conn::start_tasks() {
+  writer_running = host->scope.spawn(conn_writer(shared_from_this()), "conn.writer");
+  if (!host->scope.spawn(conn_reader(shared_from_this()), "conn.reader")) close(errc::host_stopped, false);
+}
+
+void Conn::flush() {
+  if (!mux) return;
+  auto& out = mux->output();
+  if (out.empty()) return;
+  if (closed && !writer_running) {
+    out.clear();
+    return;
+  }
+  if (auto s = secure->seal(out, tx_pending); !s) {
+    out.clear();
+    close(s.error(), false);
+    return;
+  }
+  out.clear();
+  tx_wake.notify();
+}
+
+void Conn::end_stream(const std::shared_ptr<StreamState>& st, bool reset, std::error_code why) {
+  st->freed = true;
+  if (reset) {
+    st->reset = true;
+    if (!st->error) st->error = why;
+  }
+  streams.erase(st->id);
+  st->readable.notify();
+  st->writable.notify();
+}
+
+Result<std::shared_ptr<StreamState>> Conn::open_stream() {
+  if (closed || !open || !mux) return errc::connection_closed;
+  if (streams.size() >= host->cfg.max_streams_per_connection) return errc::too_many_streams;
+  auto r = mux->open_stream();
+  if (!r) {
+    if (r.error() == yamux::errc::remote_go_away || r.error() == yamux::errc::session_closing)
+      return errc::connection_closed;
+    return r.error();
+  }
+  auto st = std::make_shared<StreamState>(shared_from_this(), *r, host->ex);
+  streams.emplace(*r, st);
+  grow_window(*r);
+  flush();
+  return st;
+}
+
+void Conn::grow_window(yamux::StreamId sid) {
+  if (host->cfg.max_stream_buffer > yamux::kInitialWindow)
+    (void)mux->set_receive_window(sid, static_cast<std::uint32_t>(std::min<std::size_t>(
+                                           host->cfg.max_stream_buffer, std::size_t{1} << 30)));
+}
+
+void Conn::handle_events() {
+  while (!closed) {
+    auto ev = mux->poll_event();
+    if (!ev) break;
+    std::visit(
+        Overloaded{
+            [&](const yamux::StreamOpened& e) {
+              if (host->stopping || streams.size() >= host->cfg.max_streams_per_connection) {
+                (void)mux->reset(e.id);
+                return;
+              }
+              auto st = std::make_shared<StreamState>(shared_from_this(), e.id, host->ex);
+              streams.emplace(e.id, st);
+              grow_window(e.id);
+              if (!host->scope.spawn(inbound_stream(st), "stream.inbound")) {
+                streams.erase(e.id);
+                (void)mux->reset(e.id);
+              }
+            },
+            [&](const yamux::Data& e) {
+              auto it = streams.find(e.id);
+              if (it == streams.end() || it->second->dropped) {
+                mux->consume(e.id, mux->readable(e.id).size());  // nobody reads it: discard
+                return;
+              }
+              it->second->readable.notify();
+            },
+            [&](const yamux::RemoteClosed& e) {
+              auto it = streams.find(e.id);
+              if (it == streams.end()) return;
+              it->second->remote_fin = true;
+              it->second->readable.notify();
+            },
+            [&](const yamux::StreamReset& e) {
+              auto it = streams.find(e.id);
+              if (it == streams.end()) return;
+              auto st = it->second;
+              end_stream(st, true, errc::stream_reset);
+            },
+            [&](const yamux::SendWindowOpened& e) {
+              auto it = streams.find(e.id);
+              if (it != streams.end()) it->second->writable.notify();
+            },
+            [&](const yamux::Pong&) {},
+            [&](const yamux::GoAwayReceived&) { remote_go_away = true; },
+            [&](const yamux::StreamClosed& e) {
+              auto it = streams.find(e.id);
+              if (it == streams.end()) return;
+              auto st = it->second;
+              end_stream(st, false, {});
+            },
+        },
+        *ev);
+  }
+}
+
+void Conn::close(std::error_code reason, bool graceful) {
+  if (closed) return;
+  closed = true;
+  close_reason = reason;
+  auto self = shared_from_this();  // keep alive while we tear down
+  if (graceful && mux && open && writer_running) {
+    if (!mux->local_went_away()) mux->go_away();
+    // flush() refuses once closed unless the writer still runs: it does here.
+    if (auto& out = mux->output(); !out.empty()) {
+      if (secure && secure->seal(out, tx_pending)) tx_wake.notify();
+      out.clear();
+    }
+  }
+  const std::error_code stream_error = reason ? reason : std::error_code(errc::connection_closed);
+  auto live = std::move(streams);
+  streams.clear();
+  for (auto& [sid, st] : live) {
+    st->freed = true;
+    if (!st->remote_fin || !st->local_fin) {
+      st->reset = true;
+      if (!st->error) st->error = stream_error;
+    }
+    st->readable.notify();
+    st->writable.notify();
+  }
+  tx_space.notify();
+  if (writer_running && graceful) {
+    // The writer drains what is queued (GoAway included), then closes the socket; if the
+    // remote does not read, give up after a short linger.
+    tx_wake.notify();
+    if (!host->scope.spawn(conn_linger(self), "conn.linger")) {
+      boost::system::error_code ignored;
+      sock.close(ignored);
+    }
+  } else {
+    boost::system::error_code ignored;
+    sock.shutdown(tcp::socket::shutdown_both, ignored);
+    sock.close(ignored);
+    tx_wake.notify();
+  }
+  host->on_conn_closed(*this);
+}
+
+asio::awaitable<void> conn_linger(std::shared_ptr<Conn> c) {
+  const auto deadline = Clock::now() + kLingerAfterGoAway;
+  while (c->writer_running) {
+    if (!co_await c->writer_done.wait_until(deadline)) {
+      boost::system::error_code ignored;
+      c->sock.close(ignored);
+      break;
+    }
+  }
+}
+
+asio::awaitable<void> conn_reader(std::shared_ptr<Conn> c) {
+  auto process = [&c](BytesView wire) -> bool {
+    c->plain_tmp.clear();
+    if (auto s = c->secure->open(wire, c->plain_tmp); !s) {
+      c->close(s.error(), false);
+      return false;
+    }
+    if (c->plain_tmp.empty()) return true;
+    auto m = c->mux->on_bytes(c->plain_tmp);
+    c->handle_events();
+    c->flush();
+    if (!m) {
+      c->close(m.error(), true);  // the engine queued GoAway(protocol error)
+      return false;
+    }
+    return true;
+  };
+  // Bytes that arrived together with the end of the handshake.
+  if (!c->plain_in.empty()) {
+    Bytes early;
+    early.swap(c->plain_in);
+    auto m = c->mux->on_bytes(early);
+    c->handle_events();
+    c->flush();
+    if (!m) {
+      c->close(m.error(), true);
+      co_return;
+    }
+  }
+  if (!c->raw_in.empty()) {
+    Bytes wire;
+    wire.swap(c->raw_in);
+    if (!process(wire)) co_return;
+  }
+  while (!c->closed) {
+    boost::system::error_code ec;
+    const auto n =
+        co_await c->sock.async_read_some(asio::buffer(c->rx_buf), asio::redirect_error(asio::use_awaitable, ec));
+    if (c->closed) break;
+    if (ec) {
+      c->close(ec == asio::error::eof ? std::error_code(errc::connection_closed) : std::error_code(ec), false);
+      break;
+    }
+    if (!process(BytesView(c->rx_buf.data(), n))) break;
+  }
+}
+
+asio::awaitable<void> conn_writer(std::shared_ptr<Conn> c) {
+  while (true) {
+    if (c->tx_pending.empty()) {
+      if (c->closed) break;
+      co_await c->tx_wake.wait();
+      continue;
+    }
+    std::swap(c->tx_pending, c->tx_writing);
+    c->tx_space.notify();
+    boost::system::error_code ec;
+    co_await asio::async_write(c->sock, asio::buffer(c->tx_writing), asio::redirect_error(asio::use_awaitable, ec));
+    c->tx_writing.clear();
+    if (ec) {
+      c->tx_pending.clear();
+      c->close(std::error_code(ec), false);
+      break;
+    }
+  }
+  boost::system::error_code ignored;
+  c->sock.shutdown(tcp::socket::shutdown_both, ignored);
+  c->sock.close(ignored);
+  c->writer_running = false;
+  c->writer_done.notify();
+}
+
+}  // namespace lotus::host::detail

@@ -1,0 +1,204 @@
+// Host internals (not installed, not for users): the connection driver and per-stream state.
+//
+// One Conn per TCP connection. After the upgrade it runs two tasks:
+//   reader: socket → noise frames → decrypt → yamux.on_bytes → events → wake streams
+//   writer: waits for m_tx_pending, swaps it with m_tx_writing (both keep their capacity, so
+//           steady state allocates nothing) and writes it in one async_write: every yamux frame
+//           produced since the previous write is coalesced into one system call.
+// Every command on the yamux engine is followed by flush(): drain yamux output → encrypt into
+// noise frames appended to m_tx_pending → wake the writer. m_tx_pending is bounded by
+// Config::max_write_queue: stream writers wait on m_tx_space beyond it.
+//
+// Conn state:  upgrading ──upgrade ok──▶ open ──close()/error──▶ closed
+//                  └──────timeout/error────────────────────────▲
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "host/host.hpp"
+#include "proto/multistream/multistream.hpp"
+#include "proto/yamux/engine.hpp"
+#include "runtime/asio.hpp"
+#include "runtime/signal.hpp"
+#include "runtime/task_scope.hpp"
+#include "runtime/tcp.hpp"
+
+namespace lotus::host {
+
+namespace ms = proto::multistream;
+namespace yamux = proto::yamux;
+using runtime::tcp;
+
+namespace detail {
+
+struct Conn;
+class SecureLayer;
+
+// A one-element protocol list. (Not a braced list inside coroutines: g++ 12 miscompiles
+// initializer_list temporaries in coroutine frames, "array used as initializer".)
+inline std::vector<std::string> one_protocol(const char* p) {
+  std::vector<std::string> v;
+  v.emplace_back(p);
+  return v;
+}  // security.hpp
+
+struct StreamState {
+  StreamState(std::shared_ptr<Conn> c, yamux::StreamId sid, const asio::any_io_executor& ex)
+      : conn(std::move(c)), id(sid), readable(ex), writable(ex) {}
+  std::shared_ptr<Conn> conn;
+  yamux::StreamId id;
+  std::string protocol;
+  Bytes prefix;  // bytes that arrived after multistream negotiation, read first
+  std::size_t prefix_pos = 0;
+  std::optional<ms::Dialer> lazy;  // lazy negotiation awaiting the remote's confirmation
+  bool remote_fin = false;
+  bool local_fin = false;
+  bool reset = false;    // reset by either side, or the connection died
+  bool freed = false;    // yamux forgot the stream (closed both ways, or reset)
+  bool dropped = false;  // the user dropped the last handle
+  std::error_code error;  // why the stream died (reset/connection error)
+  runtime::Signal readable;
+  runtime::Signal writable;
+};
+
+struct PendingDial {
+  explicit PendingDial(const asio::any_io_executor& ex) : done(ex) {}
+  runtime::Signal done;
+  std::optional<Result<ConnectionInfo>> result;
+};
+
+}  // namespace detail
+
+struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
+  Impl(asio::io_context& io, crypto::PrivateKey key, Config config);
+
+  asio::io_context& io;
+  asio::any_io_executor ex;
+  crypto::PrivateKey identity;
+  mf::PeerId self;
+  Config cfg;
+  runtime::TaskScope scope;
+  PeerStore peers;
+
+  struct Listener {
+    std::shared_ptr<tcp::acceptor> acceptor;
+    mf::Multiaddr bound;
+  };
+  std::vector<Listener> listeners;
+  std::map<std::uint64_t, std::shared_ptr<detail::Conn>> conns;      // open
+  std::map<std::uint64_t, std::shared_ptr<detail::Conn>> upgrading;  // handshake in progress
+  std::map<std::string, std::shared_ptr<detail::PendingDial>> dials;
+  std::map<std::string, std::shared_ptr<const StreamHandler>> handlers;
+  std::map<std::uint64_t, EventListener> event_listeners;
+  std::uint64_t next_listener_id = 1;
+  std::uint64_t next_conn_id = 1;
+  std::uint64_t peer_record_seq = 0;
+  bool stopping = false;
+  bool stopped = false;
+
+  void emit(const Event& e);
+  std::vector<std::string> protocol_list() const;
+  std::shared_ptr<detail::Conn> find_conn(const mf::PeerId& peer) const;
+  void on_conn_open(const std::shared_ptr<detail::Conn>& c);
+  void on_conn_closed(detail::Conn& c);
+  void close_all();
+  void push_identify_to_all();
+};
+
+namespace detail {
+
+struct Conn : std::enable_shared_from_this<Conn> {
+  Conn(std::shared_ptr<Host::Impl> h, std::uint64_t cid, tcp::socket s, Direction dir);
+  ~Conn();
+
+  std::shared_ptr<Host::Impl> host;
+  std::uint64_t id;
+  tcp::socket sock;
+  Direction direction;
+  mf::Multiaddr remote_addr;
+  mf::Multiaddr local_addr;
+  std::optional<mf::PeerId> remote_peer;
+  std::optional<crypto::PublicKey> remote_key;
+  std::string muxer;
+  bool muxer_from_noise = false;
+  std::unique_ptr<SecureLayer> secure;  // set by the security handshake
+  std::optional<yamux::Engine> mux;
+  std::unordered_map<yamux::StreamId, std::shared_ptr<StreamState>> streams;
+
+  bool open = false;    // upgraded and registered with the host
+  bool closed = false;  // no more I/O
+  bool writer_running = false;
+  bool remote_go_away = false;
+  std::error_code close_reason;
+  std::uint64_t stop_cb = 0;
+
+  // Raw and plaintext input buffers used during the upgrade and by the reader.
+  Bytes rx_buf;       // socket read buffer (fixed size)
+  Bytes raw_in;       // bytes read but not yet consumed (upgrade / partial noise frame)
+  Bytes plain_in;     // decrypted bytes not yet consumed (upgrade only)
+  Bytes plain_tmp;    // decrypt scratch (reader)
+  Bytes tx_pending;   // encrypted bytes waiting for the writer
+  Bytes tx_writing;   // encrypted bytes being written
+  runtime::Signal tx_wake;
+  runtime::Signal tx_space;
+  runtime::Signal writer_done;
+
+  ConnectionInfo info() const;
+  bool usable() const { return open && !closed && !remote_go_away && mux && !mux->local_went_away(); }
+
+  // ---- upgrade (sequential, before the reader/writer tasks exist)
+  asio::awaitable<Status> raw_write(BytesView data);
+  asio::awaitable<Status> raw_read_more();  // appends to raw_in
+  asio::awaitable<Status> secure_write(BytesView plain);
+  asio::awaitable<Status> secure_read_more();  // appends to plain_in
+  // multistream-select over the raw socket (secure=false) or the secure channel.
+  asio::awaitable<Result<std::string>> negotiate_out(std::vector<std::string> protocols, bool secure);
+  asio::awaitable<Result<std::string>> negotiate_in(std::vector<std::string> protocols, bool secure);
+  asio::awaitable<Status> upgrade(std::optional<mf::PeerId> expected);
+
+  // ---- steady state
+  void start_tasks();
+  void flush();  // yamux output → encrypted tx_pending → writer
+  bool queue_full() const { return tx_pending.size() >= host->cfg.max_write_queue; }
+  void handle_events();
+  void grow_window(yamux::StreamId sid);  // Config::max_stream_buffer > yamux's initial window
+  // Takes the stream's state out of the map and wakes its waiters with the given outcome.
+  void end_stream(const std::shared_ptr<StreamState>& st, bool reset, std::error_code why);
+  Result<std::shared_ptr<StreamState>> open_stream();
+  void close(std::error_code reason, bool graceful);
+};
+
+asio::awaitable<void> conn_reader(std::shared_ptr<Conn> c);
+asio::awaitable<void> conn_writer(std::shared_ptr<Conn> c);
+asio::awaitable<void> conn_linger(std::shared_ptr<Conn> c);
+
+// Outbound stream negotiation (full or lazy). Returns the user-facing handle.
+asio::awaitable<Result<Stream>> negotiate_stream(std::shared_ptr<Conn> c, std::vector<std::string> protocols);
+// Inbound stream: multistream listener, then the handler.
+asio::awaitable<void> inbound_stream(std::shared_ptr<StreamState> st);
+// Identify on a fresh connection (outbound request), and the built-in handlers.
+asio::awaitable<void> identify_task(std::shared_ptr<Conn> c);
+asio::awaitable<Result<PeerInfo>> run_identify(std::shared_ptr<Conn> c);
+asio::awaitable<void> serve_identify(std::shared_ptr<Host::Impl> h, Stream s);
+asio::awaitable<void> serve_identify_push(std::shared_ptr<Host::Impl> h, Stream s);
+asio::awaitable<void> serve_ping(Stream s);
+
+asio::awaitable<void> push_task(std::shared_ptr<Conn> c);
+asio::awaitable<Result<Duration>> ping_peer(std::shared_ptr<Host::Impl> h, mf::PeerId peer);
+// A usable connection to the peer (dialing from the peer store if needed).
+asio::awaitable<Result<std::shared_ptr<Conn>>> conn_for(std::shared_ptr<Host::Impl> h, mf::PeerId peer);
+
+// Stream internals used by both the Stream API and the built-ins.
+asio::awaitable<Result<std::size_t>> stream_read_some(std::shared_ptr<StreamState> st, MutBytesView buf);
+asio::awaitable<Status> stream_write(std::shared_ptr<StreamState> st, BytesView data);
+Status stream_close_write(StreamState& st);
+void stream_reset(StreamState& st);
+
+}  // namespace detail
+}  // namespace lotus::host

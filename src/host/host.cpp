@@ -1,0 +1,446 @@
+// Host: listeners, dialer (with dedup), connection registry, protocol registry, events, stop.
+#include "host/host.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "base/log.hpp"
+#include "host/detail.hpp"
+#include "runtime/watchdog.hpp"
+
+namespace lotus::host {
+
+using detail::Conn;
+
+const std::error_category& category() noexcept {
+  static const TableCategory cat(
+      "host",
+      {{static_cast<int>(errc::unsupported_address), "unsupported address (want /ip4|ip6|dns4|dns6/<host>/tcp/<port>[/p2p/<id>])"},
+       {static_cast<int>(errc::resolve_failed), "DNS name did not resolve"},
+       {static_cast<int>(errc::dial_timeout), "dial timed out (TCP connect)"},
+       {static_cast<int>(errc::handshake_timeout), "connection upgrade (noise/yamux handshake) timed out"},
+       {static_cast<int>(errc::negotiation_timeout), "protocol negotiation timed out"},
+       {static_cast<int>(errc::peer_id_mismatch), "remote peer proved a different peer id than the one dialed"},
+       {static_cast<int>(errc::dial_to_self), "refusing to dial our own peer id"},
+       {static_cast<int>(errc::no_addresses), "no known addresses for the peer"},
+       {static_cast<int>(errc::security_negotiation_failed), "remote does not support /noise"},
+       {static_cast<int>(errc::muxer_negotiation_failed), "remote does not support /yamux/1.0.0"},
+       {static_cast<int>(errc::protocol_not_supported), "remote does not support the requested protocol"},
+       {static_cast<int>(errc::connection_closed), "connection closed"},
+       {static_cast<int>(errc::stream_reset), "stream reset"},
+       {static_cast<int>(errc::stream_closed), "stream closed for writing"},
+       {static_cast<int>(errc::end_of_stream), "stream ended before the expected bytes"},
+       {static_cast<int>(errc::message_too_large), "message larger than the limit"},
+       {static_cast<int>(errc::host_stopped), "host is stopped"},
+       {static_cast<int>(errc::too_many_streams), "too many streams on the connection"},
+       {static_cast<int>(errc::bad_ping_response), "ping response did not match"},
+       {static_cast<int>(errc::identify_failed), "identify failed"}});
+  return cat;
+}
+
+std::string to_string(Direction d) { return d == Direction::inbound ? "inbound" : "outbound"; }
+
+// ---------------------------------------------------------------- Impl
+
+Host::Impl::Impl(asio::io_context& ctx, crypto::PrivateKey key, Config config)
+    : io(ctx),
+      ex(ctx.get_executor()),
+      identity(std::move(key)),
+      self(identity.peer_id()),
+      cfg(std::move(config)),
+      scope(ex),
+      peers(cfg.peer_store_limits) {}
+
+void Host::Impl::emit(const Event& e) {
+  std::vector<EventListener> ls;
+  ls.reserve(event_listeners.size());
+  for (auto& [id, l] : event_listeners) ls.push_back(l);
+  for (auto& l : ls) l(e);
+}
+
+std::vector<std::string> Host::Impl::protocol_list() const {
+  std::vector<std::string> out;
+  out.reserve(handlers.size());
+  for (auto& [p, h] : handlers) out.push_back(p);
+  return out;
+}
+
+std::shared_ptr<Conn> Host::Impl::find_conn(const mf::PeerId& peer) const {
+  std::shared_ptr<Conn> best;
+  for (auto& [id, c] : conns) {
+    if (c->usable() && *c->remote_peer == peer) best = c;  // newest wins
+  }
+  return best;
+}
+
+void Host::Impl::on_conn_open(const std::shared_ptr<Conn>& c) {
+  c->open = true;
+  conns.emplace(c->id, c);
+  auto& info = peers.upsert(*c->remote_peer);
+  if (c->remote_key) info.public_key = *c->remote_key;
+  if (c->direction == Direction::outbound && !c->remote_addr.empty()) peers.add_addrs(*c->remote_peer, {c->remote_addr});
+  peers.set_connected(*c->remote_peer, true);
+  c->start_tasks();
+  if (c->closed) return;
+  emit(PeerConnected{c->info()});
+  if (cfg.run_identify && !c->closed) scope.spawn(detail::identify_task(c), "identify.request");
+}
+
+void Host::Impl::on_conn_closed(Conn& c) {
+  upgrading.erase(c.id);
+  auto it = conns.find(c.id);
+  if (it == conns.end()) return;
+  auto keep = it->second;
+  conns.erase(it);
+  const auto& peer = *c.remote_peer;
+  bool other = false;
+  for (auto& [id, o] : conns) other = other || (*o->remote_peer == peer);
+  if (!other) peers.set_connected(peer, false);
+  emit(PeerDisconnected{c.info(), c.close_reason});
+}
+
+void Host::Impl::close_all() {
+  std::vector<std::shared_ptr<Conn>> all;
+  for (auto& [id, c] : conns) all.push_back(c);
+  for (auto& [id, c] : upgrading) all.push_back(c);
+  for (auto& c : all) c->close(c->open ? std::error_code{} : std::error_code(errc::host_stopped), c->open);
+}
+
+// ---------------------------------------------------------------- tasks
+
+namespace detail {
+
+asio::awaitable<void> accept_loop(std::shared_ptr<Host::Impl> h, std::shared_ptr<tcp::acceptor> acc);
+asio::awaitable<void> handle_inbound(std::shared_ptr<Conn> c);
+asio::awaitable<void> push_task(std::shared_ptr<Conn> c);
+
+asio::awaitable<void> accept_loop(std::shared_ptr<Host::Impl> h, std::shared_ptr<tcp::acceptor> acc) {
+  while (!h->stopping && acc->is_open()) {
+    boost::system::error_code ec;
+    tcp::socket s = co_await acc->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (h->stopping || !acc->is_open()) break;
+    if (ec) {
+      LOTUS_LOG(warn, "host", "accept failed: " + ec.message());
+      continue;
+    }
+    if (h->conns.size() + h->upgrading.size() >= h->cfg.max_connections) {
+      boost::system::error_code ignored;
+      s.close(ignored);
+      continue;
+    }
+    runtime::set_socket_options(s);
+    auto c = std::make_shared<Conn>(h, h->next_conn_id++, std::move(s), Direction::inbound);
+    h->upgrading.emplace(c->id, c);
+    if (!h->scope.spawn(handle_inbound(c), "conn.inbound")) c->close(errc::host_stopped, false);
+  }
+}
+
+asio::awaitable<void> handle_inbound(std::shared_ptr<Conn> c) {
+  auto s = co_await c->upgrade(std::nullopt);
+  auto h = c->host;
+  h->upgrading.erase(c->id);
+  if (!s || h->stopping || c->closed) {
+    if (!s) LOTUS_LOG(debug, "host", "inbound upgrade failed: " + s.error().message());
+    c->close(s ? std::error_code(errc::host_stopped) : s.error(), false);
+    co_return;
+  }
+  h->on_conn_open(c);
+}
+
+asio::awaitable<Result<ConnectionInfo>> dial_once(std::shared_ptr<Host::Impl> h, mf::Multiaddr addr,
+                                                  std::optional<mf::PeerId> expected) {
+  auto eps = co_await runtime::resolve(addr);
+  if (!eps) {
+    if (eps.error() == runtime::errc::unsupported_address) co_return errc::unsupported_address;
+    if (eps.error() == runtime::errc::resolve_failed) co_return errc::resolve_failed;
+    co_return eps.error();
+  }
+  auto canceller = std::make_shared<runtime::ConnectCanceller>();
+  const auto cb = h->scope.add_stop_callback([canceller] { canceller->cancel(); });
+  auto sock = co_await runtime::connect(std::move(*eps), Clock::now() + h->cfg.dial_timeout, canceller);
+  h->scope.remove_stop_callback(cb);
+  if (h->stopping) co_return errc::host_stopped;
+  if (!sock) {
+    if (sock.error() == runtime::errc::connect_timeout) co_return errc::dial_timeout;
+    co_return sock.error();
+  }
+  auto c = std::make_shared<Conn>(h, h->next_conn_id++, std::move(*sock), Direction::outbound);
+  h->upgrading.emplace(c->id, c);
+  auto s = co_await c->upgrade(expected);
+  h->upgrading.erase(c->id);
+  if (!s) {
+    c->close(s.error(), false);
+    co_return s.error();
+  }
+  if (h->stopping || c->closed) {
+    c->close(errc::host_stopped, false);
+    co_return errc::host_stopped;
+  }
+  h->on_conn_open(c);
+  if (c->closed) co_return c->close_reason ? c->close_reason : std::error_code(errc::connection_closed);
+  co_return c->info();
+}
+
+asio::awaitable<Result<ConnectionInfo>> dial(std::shared_ptr<Host::Impl> h, mf::Multiaddr addr) {
+  if (h->stopping) co_return errc::host_stopped;
+  if (!runtime::is_tcp_multiaddr(addr)) co_return errc::unsupported_address;
+  auto expected = addr.peer_id();
+  if (expected && *expected == h->self) co_return errc::dial_to_self;
+  if (expected) {
+    if (auto c = h->find_conn(*expected)) co_return c->info();
+  }
+  const std::string key = expected ? "p2p:" + expected->to_base58() : "addr:" + addr.to_string();
+  if (auto it = h->dials.find(key); it != h->dials.end()) {
+    auto pending = it->second;  // the first caller's attempt: wait for its outcome
+    while (!pending->result) co_await pending->done.wait();
+    co_return *pending->result;
+  }
+  auto pending = std::make_shared<PendingDial>(h->ex);
+  h->dials.emplace(key, pending);
+  auto r = co_await dial_once(h, addr.without_peer_id(), expected);
+  h->dials.erase(key);
+  pending->result = r;
+  pending->done.notify();
+  co_return r;
+}
+
+asio::awaitable<Result<ConnectionInfo>> connect_peer(std::shared_ptr<Host::Impl> h, mf::PeerId peer) {
+  if (h->stopping) co_return errc::host_stopped;
+  if (peer == h->self) co_return errc::dial_to_self;
+  if (auto c = h->find_conn(peer)) co_return c->info();
+  auto info = h->peers.get(peer);
+  if (!info || info->addrs.empty()) co_return errc::no_addresses;
+  std::error_code last = errc::no_addresses;
+  for (const auto& a : info->addrs) {
+    auto r = co_await dial(h, a.with_peer_id(peer));
+    if (r) co_return r;
+    last = r.error();
+    if (last == errc::peer_id_mismatch || last == errc::host_stopped) break;
+  }
+  co_return last;
+}
+
+asio::awaitable<Result<std::shared_ptr<Conn>>> conn_for(std::shared_ptr<Host::Impl> h, mf::PeerId peer) {
+  if (auto c = h->find_conn(peer)) co_return c;
+  auto r = co_await connect_peer(h, peer);
+  if (!r) co_return r.error();
+  auto it = h->conns.find(r->id);
+  if (it == h->conns.end() || !it->second->usable()) co_return errc::connection_closed;
+  co_return it->second;
+}
+
+}  // namespace detail
+
+void Host::Impl::push_identify_to_all() {
+  if (stopping) return;
+  for (auto& [id, c] : conns) {
+    if (c->usable()) scope.spawn(detail::push_task(c), "identify.push");
+  }
+}
+
+// ---------------------------------------------------------------- Host
+
+namespace {
+StreamHandler builtin(std::weak_ptr<Host::Impl> w, asio::awaitable<void> (*fn)(std::shared_ptr<Host::Impl>, Stream)) {
+  // Not a coroutine: calls the coroutine function with by-value parameters.
+  return [w, fn](Stream s) { return fn(w.lock(), std::move(s)); };
+}
+asio::awaitable<void> ping_entry(std::shared_ptr<Host::Impl>, Stream s) { return detail::serve_ping(std::move(s)); }
+}  // namespace
+
+Host::Host(asio::io_context& io, crypto::PrivateKey identity, Config config)
+    : m_impl(std::make_shared<Impl>(io, std::move(identity), std::move(config))) {
+  std::weak_ptr<Impl> w = m_impl;
+  m_impl->handlers.emplace(kIdentifyProtocol, std::make_shared<const StreamHandler>(builtin(w, &detail::serve_identify)));
+  m_impl->handlers.emplace(kIdentifyPushProtocol,
+                           std::make_shared<const StreamHandler>(builtin(w, &detail::serve_identify_push)));
+  m_impl->handlers.emplace(kPingProtocol, std::make_shared<const StreamHandler>(builtin(w, &ping_entry)));
+}
+
+Host::~Host() {
+  auto& h = *m_impl;
+  if (h.stopped) return;
+  // Abrupt: close everything; tasks finish as the io_context keeps running. Nobody is
+  // notified any more (listeners may reference objects being destroyed with us).
+  h.event_listeners.clear();
+  h.stopping = true;
+  for (auto& l : h.listeners) {
+    boost::system::error_code ignored;
+    l.acceptor->close(ignored);
+  }
+  std::vector<std::shared_ptr<Conn>> all;
+  for (auto& [id, c] : h.conns) all.push_back(c);
+  for (auto& [id, c] : h.upgrading) all.push_back(c);
+  for (auto& c : all) c->close(errc::host_stopped, false);
+  h.scope.request_stop();
+  h.handlers.clear();
+}
+
+const mf::PeerId& Host::peer_id() const { return m_impl->self; }
+const crypto::PublicKey& Host::public_key() const { return m_impl->identity.public_key(); }
+const Config& Host::config() const { return m_impl->cfg; }
+asio::io_context& Host::io_context() const { return m_impl->io; }
+
+Status Host::start() {
+  const auto before = m_impl->listeners.size();
+  for (const auto& a : m_impl->cfg.listen_addrs) {
+    auto r = listen(a);
+    if (!r) {
+      while (m_impl->listeners.size() > before) {
+        boost::system::error_code ignored;
+        m_impl->listeners.back().acceptor->close(ignored);
+        m_impl->listeners.pop_back();
+      }
+      return r.error();
+    }
+  }
+  return Status{};
+}
+
+Result<mf::Multiaddr> Host::listen(const mf::Multiaddr& addr) {
+  auto& h = *m_impl;
+  if (h.stopping) return errc::host_stopped;
+  auto ep = runtime::to_endpoint(addr);
+  if (!ep) return errc::unsupported_address;
+  auto acc = runtime::listen(h.ex, *ep);
+  if (!acc) return acc.error();
+  auto shared = std::make_shared<tcp::acceptor>(std::move(*acc));
+  boost::system::error_code ec;
+  auto bound = runtime::to_multiaddr(shared->local_endpoint(ec));
+  if (ec) return std::error_code(ec);
+  h.listeners.push_back(Impl::Listener{shared, bound});
+  h.scope.spawn(detail::accept_loop(m_impl, shared), "host.accept");
+  return bound;
+}
+
+std::vector<mf::Multiaddr> Host::listen_addrs() const {
+  std::vector<mf::Multiaddr> out;
+  for (auto& l : m_impl->listeners) out.push_back(l.bound);
+  return out;
+}
+
+std::vector<mf::Multiaddr> Host::full_addrs() const {
+  std::vector<mf::Multiaddr> out;
+  for (auto& l : m_impl->listeners) {
+    auto ep = runtime::to_endpoint(l.bound);
+    if (ep && ep->address().is_unspecified()) {
+      for (const auto& ip : runtime::interface_addresses(ep->address().is_v6()))
+        out.push_back(runtime::to_multiaddr(tcp::endpoint(ip, ep->port())).with_peer_id(m_impl->self));
+    } else {
+      out.push_back(l.bound.with_peer_id(m_impl->self));
+    }
+  }
+  return out;
+}
+
+asio::awaitable<Result<ConnectionInfo>> Host::dial(mf::Multiaddr addr) {
+  return detail::dial(m_impl, std::move(addr));
+}
+
+asio::awaitable<Result<ConnectionInfo>> Host::connect(mf::PeerId peer) {
+  return detail::connect_peer(m_impl, std::move(peer));
+}
+
+namespace detail {
+asio::awaitable<Result<Stream>> new_stream_peer(std::shared_ptr<Host::Impl> h, mf::PeerId peer,
+                                                std::vector<std::string> protocols) {
+  if (protocols.empty()) co_return errc::protocol_not_supported;
+  auto c = co_await conn_for(h, std::move(peer));
+  if (!c) co_return c.error();
+  co_return co_await negotiate_stream(*c, std::move(protocols));
+}
+asio::awaitable<Result<Stream>> new_stream_addr(std::shared_ptr<Host::Impl> h, mf::Multiaddr addr,
+                                                std::vector<std::string> protocols) {
+  if (protocols.empty()) co_return errc::protocol_not_supported;
+  auto r = co_await dial(h, std::move(addr));
+  if (!r) co_return r.error();
+  auto it = h->conns.find(r->id);
+  std::shared_ptr<Conn> c = (it != h->conns.end() && it->second->usable()) ? it->second : h->find_conn(r->remote_peer);
+  if (!c) co_return errc::connection_closed;
+  co_return co_await negotiate_stream(c, std::move(protocols));
+}
+}  // namespace detail
+
+asio::awaitable<Result<Stream>> Host::new_stream(mf::PeerId peer, std::vector<std::string> protocols) {
+  return detail::new_stream_peer(m_impl, std::move(peer), std::move(protocols));
+}
+
+asio::awaitable<Result<Stream>> Host::new_stream(mf::Multiaddr addr, std::vector<std::string> protocols) {
+  return detail::new_stream_addr(m_impl, std::move(addr), std::move(protocols));
+}
+
+namespace detail {
+asio::awaitable<Result<Duration>> ping_peer(std::shared_ptr<Host::Impl> h, mf::PeerId peer);
+asio::awaitable<Result<PeerInfo>> identify_peer(std::shared_ptr<Host::Impl> h, mf::PeerId peer) {
+  auto c = co_await conn_for(h, std::move(peer));
+  if (!c) co_return c.error();
+  co_return co_await run_identify(*c);
+}
+}  // namespace detail
+
+asio::awaitable<Result<Duration>> Host::ping(mf::PeerId peer) { return detail::ping_peer(m_impl, std::move(peer)); }
+
+asio::awaitable<Result<PeerInfo>> Host::identify(mf::PeerId peer) {
+  return detail::identify_peer(m_impl, std::move(peer));
+}
+
+void Host::disconnect(const mf::PeerId& peer) {
+  std::vector<std::shared_ptr<Conn>> victims;
+  for (auto& [id, c] : m_impl->conns)
+    if (*c->remote_peer == peer) victims.push_back(c);
+  for (auto& c : victims) c->close({}, true);
+}
+
+bool Host::is_connected(const mf::PeerId& peer) const { return m_impl->find_conn(peer) != nullptr; }
+
+std::vector<ConnectionInfo> Host::connections() const {
+  std::vector<ConnectionInfo> out;
+  for (auto& [id, c] : m_impl->conns)
+    if (!c->closed) out.push_back(c->info());
+  return out;
+}
+
+void Host::set_stream_handler(std::string protocol, StreamHandler handler) {
+  m_impl->handlers[std::move(protocol)] = std::make_shared<const StreamHandler>(std::move(handler));
+  m_impl->push_identify_to_all();
+}
+
+void Host::remove_stream_handler(const std::string& protocol) {
+  if (m_impl->handlers.erase(protocol) != 0) m_impl->push_identify_to_all();
+}
+
+std::vector<std::string> Host::protocols() const { return m_impl->protocol_list(); }
+
+PeerStore& Host::peer_store() { return m_impl->peers; }
+const PeerStore& Host::peer_store() const { return m_impl->peers; }
+
+std::uint64_t Host::add_event_listener(EventListener listener) {
+  const auto id = m_impl->next_listener_id++;
+  m_impl->event_listeners.emplace(id, std::move(listener));
+  return id;
+}
+
+void Host::remove_event_listener(std::uint64_t id) { m_impl->event_listeners.erase(id); }
+
+namespace detail {
+asio::awaitable<void> stop_host(std::shared_ptr<Host::Impl> h) {
+  if (h->stopped) co_return;
+  if (!h->stopping) {
+    h->stopping = true;
+    for (auto& l : h->listeners) {
+      boost::system::error_code ignored;
+      l.acceptor->close(ignored);
+    }
+    h->close_all();            // GoAway + drain + close (lingers are spawned here)
+    h->scope.request_stop();   // aborts connects in progress; no new tasks
+  }
+  co_await h->scope.join();
+  h->stopped = true;
+}
+}  // namespace detail
+
+asio::awaitable<void> Host::stop() { return detail::stop_host(m_impl); }
+
+bool Host::stopped() const { return m_impl->stopped; }
+
+}  // namespace lotus::host

@@ -1,0 +1,89 @@
+// Security upgrade: multistream-select "/noise", then the Noise XX handshake engine.
+#include "host/security.hpp"
+
+#include <algorithm>
+
+#include "base/rng.hpp"
+#include "host/detail.hpp"
+#include "proto/noise/handshake.hpp"
+
+namespace lotus::host::detail {
+
+namespace noise = proto::noise;
+
+namespace {
+
+class NoiseLayer final : public SecureLayer {
+ public:
+  explicit NoiseLayer(noise::SecureChannel ch) : m_ch(std::move(ch)) {}
+  Status seal(BytesView plain, Bytes& out) override { return m_ch.encrypt(plain, out); }
+  Status open(BytesView in, Bytes& plain) override { return m_ch.decrypt(in, plain); }
+
+ private:
+  noise::SecureChannel m_ch;
+};
+
+}  // namespace
+
+asio::awaitable<Status> secure_handshake(Conn& c, std::optional<mf::PeerId> expected) {
+  const bool outbound = c.direction == Direction::outbound;
+  {
+    auto protos = one_protocol(kNoiseProtocol);
+    // (no `c ? co_await a : co_await b`: g++ 12 double-destroys the temporaries)
+    Result<std::string> r = errc::security_negotiation_failed;
+    if (outbound) {
+      r = co_await c.negotiate_out(protos, false);
+    } else {
+      r = co_await c.negotiate_in(protos, false);
+    }
+    if (!r) {
+      if (r.error() == ms::errc::protocol_not_supported) co_return errc::security_negotiation_failed;
+      co_return r.error();
+    }
+  }
+
+  noise::Config nc;
+  nc.identity = &c.host->identity;
+  nc.expected_remote = expected;
+  nc.muxers = one_protocol(kYamuxProtocol);
+  noise::Handshake hs(outbound ? noise::Role::initiator : noise::Role::responder, std::move(nc),
+                      SystemRng::instance());
+  if (auto s = hs.start(); !s) co_return s.error();
+  while (true) {
+    if (!hs.output().empty()) {
+      Bytes out;
+      out.swap(hs.output());
+      if (auto w = co_await c.raw_write(out); !w) co_return w.error();
+    }
+    if (hs.complete()) break;
+    if (c.raw_in.empty()) {
+      if (auto r = co_await c.raw_read_more(); !r) co_return r.error();
+    }
+    Bytes chunk;
+    chunk.swap(c.raw_in);
+    if (auto s = hs.on_bytes(chunk); !s) {
+      if (s.error() == noise::errc::peer_id_mismatch) co_return errc::peer_id_mismatch;
+      co_return s.error();
+    }
+  }
+  auto session = hs.finish();
+  if (!session) co_return session.error();
+  if (expected && session->remote_peer != *expected) co_return errc::peer_id_mismatch;  // belt and braces
+
+  c.remote_peer = session->remote_peer;
+  c.remote_key = session->remote_key;
+  c.secure = std::make_unique<NoiseLayer>(std::move(session->channel));
+  // Early muxer negotiation (noise stream_muxers extension): we only offer yamux, so yamux is
+  // agreed exactly when the remote listed it too; otherwise multistream-select follows.
+  const auto& rm = session->remote_muxers;
+  if (std::find(rm.begin(), rm.end(), kYamuxProtocol) != rm.end()) {
+    c.muxer = kYamuxProtocol;
+    c.muxer_from_noise = true;
+  }
+  if (!session->early_data.empty()) {
+    if (auto s = c.secure->open(session->early_data, c.plain_in); !s) co_return s.error();
+  }
+  co_return Status{};
+}
+
+}  // namespace lotus::host::detail
