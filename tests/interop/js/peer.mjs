@@ -1,0 +1,695 @@
+#!/usr/bin/env node
+// lotus-p2p interop peer: one js-libp2p 3.x node driven by JSON lines.
+//
+// Start:   node js/peer.mjs [--listen <multiaddr>] [--key-seed <64 hex>] [--agent <string>]
+//          (env LOTUS_JS_LISTEN / LOTUS_JS_KEY_SEED / LOTUS_JS_AGENT are read as defaults;
+//           listen defaults to /ip4/127.0.0.1/tcp/0, the key to a fresh Ed25519 key;
+//           --key-seed makes the Ed25519 identity deterministic; --no-listen starts without one)
+// Stack:   TCP + Noise (XX) + Yamux, identify, ping, and two test protocols:
+//            /echo/1.0.0   echo every byte until the remote closes its write side, then close
+//            /reset/1.0.0  read until at least one byte arrived, then reset the stream
+// stdout:  first line  {"event":"ready","peerId":"12D3...","addrs":["/ip4/127.0.0.1/tcp/N/p2p/12D3..."]}
+//          afterwards  one reply line per command: {"id":<id>,"result":{...}} or {"id":<id>,"error":"msg"}
+// stdin:   one JSON command per line: {"id":<any>,"cmd":"<name>", ...params}
+//          Commands run concurrently; replies may come out of order (match them by id).
+//          Every command accepts "timeout_ms" (default 30000).
+//
+// Commands (target = "addr" multiaddr string, or "peerId" for a peer we are connected to):
+//   dial {addr}                     -> {peerId, remoteAddr, direction, multiplexer, encryption}
+//   hangup {addr|peerId}            -> {}
+//   connections {}                  -> {connections:[{peerId, remoteAddr, direction, status, streams}]}
+//   ping {addr|peerId}              -> {rtt}
+//   identify {peerId, refresh?}     -> {peerId, protocols, agentVersion, protocolVersion, listenAddrs,
+//                                       observedAddr, store:{protocols, addrs, agentVersion, protocolVersion}}
+//   echo {addr|peerId, bytes, seed} -> {match, sent, received, firstMismatch}
+//   echo_concurrent {addr|peerId, streams, bytes, seed}
+//                                   -> {streams, matched, connections, failures:[...]} (stream i uses seed+i)
+//   half_close_test {addr|peerId, bytes, seed}
+//                                   -> {match, received, writeStatusAfterClose, sendAfterCloseThrew,
+//                                       sendAfterCloseError, remoteWriteStatus, finalStatus}
+//   reset_test {addr|peerId, protocol="/echo/1.0.0", bytes=4096, action="reset"|"wait"}
+//        reset: write, wait for >=1 echoed byte (echo only), reset  -> {action, status, echoedBeforeReset, closeEvent}
+//        wait:  write, then wait for the remote to end the stream   -> {action, status, reset, closeEvent, received}
+//   events {since=0}                -> {events:[{seq, type, ...}], next}
+//   wait_event {match:{k:v..}, since=0} -> the first event (seq >= since) whose fields equal match
+//   stop {}                         -> {} then the process exits 0
+//
+// Events: connection_open / connection_close {peerId, remoteAddr, direction, connId},
+//         identify {peerId, agentVersion, protocolVersion, protocols, listenAddrs, observedAddr},
+//         stream_end {protocol, peerId, streamId, direction:"inbound", bytes, outcome, errorName, local}
+//           (outcome: "closed" clean close, "reset" remote reset, "aborted" local abort/transport loss)
+//
+// Test-data generator (the C++ side reproduces it; see interop_harness.hpp):
+//   xorshift32. state = seed as uint32; if state == 0 then state = 0x9E3779B9.
+//   For every 4 output bytes: state ^= state << 13; state ^= state >>> 17; state ^= state << 5
+//   (all mod 2^32) and emit state little-endian. A stream of N bytes is the first N bytes of
+//   that sequence (N need not be a multiple of 4).
+
+// js-libp2p 3.x uses Promise.withResolvers (Node >= 22); polyfill it before libp2p loads.
+if (typeof Promise.withResolvers !== 'function') {
+  Object.defineProperty(Promise, 'withResolvers', {
+    configurable: true,
+    writable: true,
+    value: function withResolvers () {
+      let resolve, reject
+      const promise = new this((res, rej) => { resolve = res; reject = rej })
+      return { promise, resolve, reject }
+    }
+  })
+}
+
+const { createLibp2p } = await import('libp2p')
+const { tcp } = await import('@libp2p/tcp')
+const { noise } = await import('@chainsafe/libp2p-noise')
+const { yamux } = await import('@chainsafe/libp2p-yamux')
+const { identify } = await import('@libp2p/identify')
+const { ping } = await import('@libp2p/ping')
+const { generateKeyPairFromSeed } = await import('@libp2p/crypto/keys')
+const { peerIdFromString } = await import('@libp2p/peer-id')
+const { multiaddr } = await import('@multiformats/multiaddr')
+const readline = await import('node:readline')
+const { setMaxListeners } = await import('node:events')
+
+const ECHO = '/echo/1.0.0'
+const RESET = '/reset/1.0.0'
+const CHUNK = 64 * 1024
+const DEFAULT_TIMEOUT_MS = 30_000
+const MAX_EVENTS = 100_000
+
+// ---------------------------------------------------------------- utilities
+
+function log (...args) {
+  try {
+    process.stderr.write(`[js-peer ${new Date().toISOString()}] ${args.join(' ')}\n`)
+  } catch {}
+}
+
+function emit (obj) {
+  process.stdout.write(JSON.stringify(obj) + '\n')
+}
+
+function parseArgs (argv) {
+  const opts = {
+    listen: process.env.LOTUS_JS_LISTEN ?? '/ip4/127.0.0.1/tcp/0',
+    keySeed: process.env.LOTUS_JS_KEY_SEED,
+    agent: process.env.LOTUS_JS_AGENT
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    const next = () => {
+      if (i + 1 >= argv.length) throw new Error(`missing value for ${a}`)
+      return argv[++i]
+    }
+    if (a === '--listen') opts.listen = next()
+    else if (a === '--no-listen') opts.listen = ''
+    else if (a === '--key-seed') opts.keySeed = next()
+    else if (a === '--agent') opts.agent = next()
+    else throw new Error(`unknown argument ${a}`)
+  }
+  return opts
+}
+
+function hexToBytes (hex) {
+  if (typeof hex !== 'string' || !/^([0-9a-fA-F]{2})*$/.test(hex)) throw new Error('bad hex string')
+  const out = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16)
+  return out
+}
+
+/** xorshift32 byte generator; see header comment. */
+class ByteGen {
+  constructor (seed) {
+    this.state = (Number(seed) >>> 0) || 0x9E3779B9
+    this.word = 0
+    this.avail = 0 // bytes of this.word not yet emitted
+  }
+
+  next (n) {
+    const out = new Uint8Array(n)
+    let i = 0
+    while (i < n && this.avail > 0) {
+      out[i++] = (this.word >>> (8 * (4 - this.avail))) & 0xff
+      this.avail--
+    }
+    let x = this.state
+    while (i + 4 <= n) {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5
+      out[i] = x & 0xff; out[i + 1] = (x >>> 8) & 0xff
+      out[i + 2] = (x >>> 16) & 0xff; out[i + 3] = (x >>> 24) & 0xff
+      i += 4
+    }
+    if (i < n) {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5
+      this.word = x >>> 0
+      this.avail = 4
+      while (i < n) {
+        out[i++] = (this.word >>> (8 * (4 - this.avail))) & 0xff
+        this.avail--
+      }
+    }
+    this.state = x >>> 0
+    return out
+  }
+}
+
+/** Compares received chunks against the generator's sequence. */
+class Verifier {
+  constructor (seed, expected) {
+    this.gen = new ByteGen(seed)
+    this.expected = expected
+    this.received = 0
+    this.firstMismatch = -1
+  }
+
+  push (chunk) {
+    const data = chunk.subarray() // Uint8Array or Uint8ArrayList -> Uint8Array
+    const n = Math.min(data.length, Math.max(0, this.expected - this.received))
+    if (n > 0 && this.firstMismatch < 0) {
+      const want = this.gen.next(n)
+      for (let i = 0; i < n; i++) {
+        if (want[i] !== data[i]) { this.firstMismatch = this.received + i; break }
+      }
+    } else if (n > 0) {
+      this.gen.next(n)
+    }
+    if (data.length > n && this.firstMismatch < 0) this.firstMismatch = this.received + n
+    this.received += data.length
+  }
+
+  get match () { return this.firstMismatch < 0 && this.received === this.expected }
+}
+
+function errName (err) {
+  if (err == null) return undefined
+  return err.name ?? String(err)
+}
+
+function errMessage (err) {
+  if (err == null) return 'unknown error'
+  if (err instanceof Error) return `${err.name}: ${err.message}`
+  return String(err)
+}
+
+/** Rejects when the signal aborts. */
+function withSignal (promise, signal, what) {
+  if (signal == null) return promise
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) { reject(new Error(`timeout waiting for ${what}`)); return }
+    const onAbort = () => reject(new Error(`timeout waiting for ${what}`))
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      v => { signal.removeEventListener('abort', onAbort); resolve(v) },
+      e => { signal.removeEventListener('abort', onAbort); reject(e) })
+  })
+}
+
+function closeEventInfo (evt) {
+  if (evt == null) return null
+  return { local: evt.local ?? null, errorName: errName(evt.error) ?? null, error: evt.error?.message ?? null }
+}
+
+/**
+ * Subscribes to a stream's inbound data immediately (so nothing is missed) and resolves
+ * `done` when the remote has closed its write side and everything was delivered, or when the
+ * stream closes cleanly; rejects when it closes with an error (reset/abort).
+ */
+function attachReader (stream, onData) {
+  let settled = false
+  const { promise, resolve, reject } = Promise.withResolvers()
+  promise.catch(() => {}) // consumers may attach later; avoid unhandled-rejection noise
+  const finish = (err, info) => {
+    if (settled) return
+    settled = true
+    if (err != null) reject(err)
+    else resolve(info)
+  }
+  stream.addEventListener('message', (evt) => { try { onData(evt.data) } catch (e) { log('onData threw', errMessage(e)) } })
+  stream.addEventListener('end', () => finish(null, 'end'))
+  stream.addEventListener('close', (evt) => {
+    if (evt.error != null) finish(evt.error)
+    else finish(null, 'close')
+  })
+  if (stream.readableEnded) finish(null, 'end')
+  return { done: promise, get settled () { return settled } }
+}
+
+/** Resolves with the stream's close event (or immediately if it already closed). */
+function closedPromise (stream) {
+  const { promise, resolve } = Promise.withResolvers()
+  if (stream.status !== 'open' && stream.status !== 'closing') {
+    resolve(null)
+  } else {
+    stream.addEventListener('close', (evt) => resolve(evt), { once: true })
+  }
+  return promise
+}
+
+async function sendAll (stream, gen, n, signal) {
+  let sent = 0
+  while (sent < n) {
+    const len = Math.min(CHUNK, n - sent)
+    const buf = gen.next(len)
+    sent += len
+    if (!stream.send(buf)) {
+      await stream.onDrain({ signal })
+    }
+  }
+  return sent
+}
+
+// ---------------------------------------------------------------- node
+
+const opts = parseArgs(process.argv.slice(2))
+const events = []
+let eventSeq = 0
+const eventWaiters = new Set()
+
+function record (type, fields) {
+  const ev = { seq: eventSeq++, type, time: Date.now(), ...fields }
+  events.push(ev)
+  if (events.length > MAX_EVENTS) events.shift()
+  for (const w of eventWaiters) {
+    if (w.matches(ev)) { eventWaiters.delete(w); w.resolve(ev) }
+  }
+}
+
+function eventMatches (ev, match, since) {
+  if (ev.seq < since) return false
+  for (const [k, v] of Object.entries(match ?? {})) {
+    if (JSON.stringify(ev[k]) !== JSON.stringify(v)) return false
+  }
+  return true
+}
+
+const config = {
+  addresses: { listen: opts.listen ? [opts.listen] : [] },
+  transports: [tcp()],
+  connectionEncrypters: [noise()],
+  streamMuxers: [yamux()],
+  services: {
+    identify: identify(),
+    // js ping allows 1 outbound ping stream per connection by default, and a ping stream lingers
+    // until the remote's FIN arrives: back-to-back pings from this driver then fail with
+    // TooManyOutboundProtocolStreamsError. Allow a few. The inbound limit stays at js's default
+    // (2) so a C++ host that leaks ping streams is noticed.
+    ping: ping({ maxOutboundStreams: 4 })
+  },
+  connectionManager: {
+    // tests open many connections from 127.0.0.1; keep the inbound rate limiter out of it
+    allow: ['/ip4/127.0.0.1', '/ip6/::1'],
+    maxIncomingPendingConnections: 256
+  }
+}
+if (opts.keySeed) {
+  const seed = hexToBytes(opts.keySeed)
+  if (seed.length !== 32) throw new Error('--key-seed must be 32 bytes (64 hex digits)')
+  config.privateKey = await generateKeyPairFromSeed('Ed25519', seed)
+}
+if (opts.agent) {
+  config.nodeInfo = { userAgent: opts.agent }
+}
+
+const node = await createLibp2p(config)
+const identified = new Map() // peerId string -> latest identify result (plain object)
+
+function identifyToPlain (r) {
+  return {
+    peerId: r.peerId.toString(),
+    protocols: [...(r.protocols ?? [])].sort(),
+    agentVersion: r.agentVersion ?? null,
+    protocolVersion: r.protocolVersion ?? null,
+    listenAddrs: (r.listenAddrs ?? []).map(a => a.toString()),
+    observedAddr: r.observedAddr?.toString() ?? null
+  }
+}
+
+node.addEventListener('connection:open', (evt) => {
+  const c = evt.detail
+  record('connection_open', {
+    peerId: c.remotePeer.toString(),
+    remoteAddr: c.remoteAddr.toString(),
+    direction: c.direction,
+    connId: c.id,
+    multiplexer: c.multiplexer ?? null,
+    encryption: c.encryption ?? null
+  })
+})
+node.addEventListener('connection:close', (evt) => {
+  const c = evt.detail
+  record('connection_close', {
+    peerId: c.remotePeer.toString(),
+    remoteAddr: c.remoteAddr.toString(),
+    direction: c.direction,
+    connId: c.id
+  })
+})
+node.addEventListener('peer:identify', (evt) => {
+  const plain = identifyToPlain(evt.detail)
+  identified.set(plain.peerId, plain)
+  record('identify', plain)
+})
+
+function trackInboundStream (protocol, stream, connection, counter) {
+  const peerId = connection.remotePeer.toString()
+  stream.addEventListener('close', (evt) => {
+    let outcome = 'closed'
+    if (evt.error != null) outcome = evt.local === false ? 'reset' : 'aborted'
+    record('stream_end', {
+      protocol,
+      peerId,
+      streamId: stream.id,
+      direction: 'inbound',
+      bytes: counter.bytes,
+      outcome,
+      errorName: errName(evt.error) ?? null,
+      local: evt.local ?? null
+    })
+  })
+}
+
+function echoHandler (stream, connection) {
+  const counter = { bytes: 0 }
+  trackInboundStream(ECHO, stream, connection, counter)
+  let closing = false
+  const finish = () => {
+    if (closing) return
+    closing = true
+    stream.close().catch((e) => { log('echo close failed', errMessage(e)) })
+  }
+  stream.addEventListener('message', (evt) => {
+    counter.bytes += evt.data.byteLength
+    try {
+      if (!stream.send(evt.data)) {
+        // back-pressure: stop reading until the write side drained
+        if (stream.readStatus === 'readable') stream.pause()
+        stream.onDrain().then(() => {
+          try { if (stream.readStatus === 'paused') stream.resume() } catch {}
+        }, () => {})
+      }
+    } catch (e) {
+      log('echo send failed', errMessage(e))
+    }
+  })
+  stream.addEventListener('end', finish)
+  if (stream.readableEnded) finish()
+}
+
+function resetHandler (stream, connection) {
+  const counter = { bytes: 0 }
+  trackInboundStream(RESET, stream, connection, counter)
+  stream.addEventListener('message', (evt) => {
+    counter.bytes += evt.data.byteLength
+    if (stream.status === 'open') stream.abort(new Error('reset handler: resetting as asked'))
+  })
+}
+
+const handlerOpts = { maxInboundStreams: 1024, maxOutboundStreams: 1024 }
+await node.handle(ECHO, echoHandler, handlerOpts)
+await node.handle(RESET, resetHandler, handlerOpts)
+await node.start()
+
+// ---------------------------------------------------------------- commands
+
+function targetOf (p) {
+  if (typeof p.addr === 'string' && p.addr.length > 0) return multiaddr(p.addr)
+  if (typeof p.peerId === 'string' && p.peerId.length > 0) return peerIdFromString(p.peerId)
+  throw new Error('missing "addr" or "peerId"')
+}
+
+function connInfo (c) {
+  return {
+    peerId: c.remotePeer.toString(),
+    remoteAddr: c.remoteAddr.toString(),
+    direction: c.direction,
+    status: c.status,
+    multiplexer: c.multiplexer ?? null,
+    encryption: c.encryption ?? null,
+    streams: c.streams.map(s => ({ id: s.id, protocol: s.protocol ?? null, direction: s.direction, status: s.status }))
+  }
+}
+
+async function openStream (p, protocol, signal) {
+  return node.dialProtocol(targetOf(p), protocol, { signal })
+}
+
+async function echoOnce (stream, bytes, seed, signal) {
+  const verifier = new Verifier(seed, bytes)
+  const reader = attachReader(stream, (d) => verifier.push(d))
+  const sent = await sendAll(stream, new ByteGen(seed), bytes, signal)
+  await stream.close({ signal })
+  await withSignal(reader.done, signal, 'echo to finish')
+  return { match: verifier.match, sent, received: verifier.received, firstMismatch: verifier.firstMismatch }
+}
+
+function checkBytes (p) {
+  const bytes = Number(p.bytes ?? 0)
+  if (!Number.isInteger(bytes) || bytes < 0 || bytes > 1 << 30) throw new Error('bad "bytes"')
+  return bytes
+}
+
+const commands = {
+  async dial (p, signal) {
+    const c = await node.dial(targetOf(p), { signal })
+    return connInfo(c)
+  },
+
+  async hangup (p, signal) {
+    await node.hangUp(targetOf(p), { signal })
+    return {}
+  },
+
+  async connections () {
+    return { connections: node.getConnections().map(connInfo) }
+  },
+
+  async ping (p, signal) {
+    const rtt = await node.services.ping.ping(targetOf(p), { signal })
+    return { rtt }
+  },
+
+  async identify (p, signal) {
+    if (typeof p.peerId !== 'string') throw new Error('missing "peerId"')
+    const pid = peerIdFromString(p.peerId)
+    let result = p.refresh === true ? undefined : identified.get(p.peerId)
+    if (result === undefined) {
+      const conns = node.getConnections(pid)
+      if (conns.length === 0) throw new Error(`not connected to ${p.peerId}`)
+      result = identifyToPlain(await node.services.identify.identify(conns[0], { signal }))
+      identified.set(result.peerId, result)
+    }
+    let store = null
+    try {
+      const peer = await node.peerStore.get(pid)
+      const dec = (k) => {
+        const v = peer.metadata.get(k)
+        return v == null ? null : new TextDecoder().decode(v)
+      }
+      store = {
+        protocols: [...peer.protocols].sort(),
+        addrs: peer.addresses.map(a => a.multiaddr.toString()),
+        agentVersion: dec('AgentVersion'),
+        protocolVersion: dec('ProtocolVersion')
+      }
+    } catch (e) {
+      store = { error: errMessage(e) }
+    }
+    return { ...result, store }
+  },
+
+  async echo (p, signal) {
+    const bytes = checkBytes(p)
+    const stream = await openStream(p, ECHO, signal)
+    try {
+      return await echoOnce(stream, bytes, Number(p.seed ?? 1), signal)
+    } catch (e) {
+      stream.abort(e instanceof Error ? e : new Error(String(e)))
+      throw e
+    }
+  },
+
+  async echo_concurrent (p, signal) {
+    const bytes = checkBytes(p)
+    const n = Number(p.streams ?? 1)
+    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error('bad "streams"')
+    const seed = Number(p.seed ?? 1)
+    const conn = await node.dial(targetOf(p), { signal })
+    const runs = []
+    for (let i = 0; i < n; i++) {
+      runs.push((async () => {
+        const stream = await conn.newStream(ECHO, { signal })
+        try {
+          const r = await echoOnce(stream, bytes, (seed + i) >>> 0, signal)
+          if (!r.match) throw new Error(`stream ${i}: mismatch at ${r.firstMismatch}, received ${r.received}/${bytes}`)
+          return r
+        } catch (e) {
+          stream.abort(e instanceof Error ? e : new Error(String(e)))
+          throw e
+        }
+      })())
+    }
+    const settled = await Promise.allSettled(runs)
+    const failures = []
+    settled.forEach((s, i) => { if (s.status === 'rejected') failures.push({ stream: i, error: errMessage(s.reason) }) })
+    const peerConns = node.getConnections(conn.remotePeer).length
+    return { streams: n, matched: n - failures.length, connections: peerConns, failures: failures.slice(0, 10) }
+  },
+
+  async half_close_test (p, signal) {
+    const bytes = checkBytes(p)
+    const seed = Number(p.seed ?? 1)
+    const stream = await openStream(p, ECHO, signal)
+    try {
+      const closed = closedPromise(stream)
+      const verifier = new Verifier(seed, bytes)
+      const reader = attachReader(stream, (d) => verifier.push(d))
+      await sendAll(stream, new ByteGen(seed), bytes, signal)
+      await stream.close({ signal })
+      const writeStatusAfterClose = stream.writeStatus
+      let sendAfterCloseThrew = false
+      let sendAfterCloseError = null
+      try {
+        stream.send(new Uint8Array([1, 2, 3]))
+      } catch (e) {
+        sendAfterCloseThrew = true
+        sendAfterCloseError = errName(e)
+      }
+      await withSignal(reader.done, signal, 'echo after half-close')
+      const closeEvt = await withSignal(closed, signal, 'stream close')
+      return {
+        match: verifier.match,
+        received: verifier.received,
+        firstMismatch: verifier.firstMismatch,
+        writeStatusAfterClose,
+        sendAfterCloseThrew,
+        sendAfterCloseError,
+        remoteWriteStatus: stream.remoteWriteStatus,
+        finalStatus: stream.status,
+        closeEvent: closeEventInfo(closeEvt)
+      }
+    } catch (e) {
+      stream.abort(e instanceof Error ? e : new Error(String(e)))
+      throw e
+    }
+  },
+
+  async reset_test (p, signal) {
+    const protocol = p.protocol ?? ECHO
+    const bytes = p.bytes == null ? 4096 : checkBytes(p)
+    const action = p.action ?? 'reset'
+    if (action !== 'reset' && action !== 'wait') throw new Error('bad "action"')
+    const stream = await openStream(p, protocol, signal)
+    const closed = closedPromise(stream)
+    let received = 0
+    const firstData = Promise.withResolvers()
+    const reader = attachReader(stream, (d) => { received += d.byteLength; firstData.resolve() })
+    try {
+      await sendAll(stream, new ByteGen(Number(p.seed ?? 1)), bytes, signal)
+      if (action === 'reset') {
+        if (protocol === ECHO && bytes > 0) await withSignal(firstData.promise, signal, 'first echoed byte')
+        const echoedBeforeReset = received
+        stream.abort(new Error('reset_test: local reset'))
+        const evt = await withSignal(closed, signal, 'local close event')
+        return { action, status: stream.status, echoedBeforeReset, closeEvent: closeEventInfo(evt) }
+      }
+      const evt = await withSignal(closed, signal, 'the remote to end the stream')
+      await reader.done.catch(() => {})
+      return {
+        action,
+        status: stream.status,
+        reset: evt?.error != null && evt.local === false,
+        closeEvent: closeEventInfo(evt),
+        received
+      }
+    } catch (e) {
+      if (stream.status === 'open') stream.abort(e instanceof Error ? e : new Error(String(e)))
+      throw e
+    }
+  },
+
+  async events (p) {
+    const since = Number(p.since ?? 0)
+    return { events: events.filter(e => e.seq >= since), next: eventSeq }
+  },
+
+  async wait_event (p, signal) {
+    const since = Number(p.since ?? 0)
+    const found = events.find(e => eventMatches(e, p.match, since))
+    if (found) return found
+    const { promise, resolve } = Promise.withResolvers()
+    const waiter = { matches: (ev) => eventMatches(ev, p.match, since), resolve }
+    eventWaiters.add(waiter)
+    try {
+      return await withSignal(promise, signal, `event ${JSON.stringify(p.match)}`)
+    } finally {
+      eventWaiters.delete(waiter)
+    }
+  },
+
+  async stop () {
+    setImmediate(() => { shutdown(0) })
+    return {}
+  }
+}
+
+let stopping = false
+async function shutdown (code) {
+  if (stopping) return
+  stopping = true
+  setTimeout(() => process.exit(code), 6000) // whatever happens, do not linger
+  try {
+    await withSignal(node.stop(), AbortSignal.timeout(5000), 'node.stop')
+  } catch (e) {
+    log('stop failed', errMessage(e))
+  }
+  process.exit(code)
+}
+
+async function runCommand (line) {
+  let msg
+  try {
+    msg = JSON.parse(line)
+  } catch (e) {
+    emit({ id: null, error: `bad json: ${errMessage(e)}` })
+    return
+  }
+  const id = msg?.id ?? null
+  try {
+    if (msg == null || typeof msg !== 'object') throw new Error('command must be a JSON object')
+    const fn = Object.hasOwn(commands, msg.cmd) ? commands[msg.cmd] : undefined
+    if (fn == null) throw new Error(`unknown command ${JSON.stringify(msg.cmd)}`)
+    const timeoutMs = Number(msg.timeout_ms ?? DEFAULT_TIMEOUT_MS)
+    const signal = AbortSignal.timeout(timeoutMs)
+    setMaxListeners(Infinity, signal) // one signal is shared by up to 1000 concurrent streams
+    const result = await withSignal(fn(msg, signal), signal, `command ${msg.cmd}`)
+    emit({ id, result })
+  } catch (e) {
+    emit({ id, error: errMessage(e) })
+  }
+}
+
+process.on('unhandledRejection', (e) => { log('unhandled rejection', errMessage(e)) })
+process.on('uncaughtException', (e) => {
+  if (e?.code === 'EPIPE' || e?.code === 'ERR_STREAM_DESTROYED') process.exit(0) // parent gone
+  log('uncaught exception', errMessage(e), e?.stack ?? '')
+})
+process.on('SIGTERM', () => { shutdown(0) })
+// The parent reads stdout; if it is gone, so are we.
+process.stdout.on('error', () => process.exit(0))
+process.stderr.on('error', () => {})
+// An orphaned peer (parent died without closing our stdin) exits too.
+const parentPid = process.ppid
+setInterval(() => { if (process.ppid !== parentPid) shutdown(0) }, 1000).unref()
+
+const rl = readline.createInterface({ input: process.stdin, terminal: false })
+rl.on('line', (line) => {
+  if (line.trim().length === 0) return
+  runCommand(line).catch((e) => log('runCommand failed', errMessage(e)))
+})
+// parent went away: do not linger
+rl.on('close', () => { shutdown(0) })
+
+emit({
+  event: 'ready',
+  peerId: node.peerId.toString(),
+  addrs: node.getMultiaddrs().map(a => a.toString())
+})
