@@ -262,15 +262,17 @@ void Router::handle_message(const mf::PeerId& src, const Message& msg, TimePoint
     ++m_stats.messages_unsubscribed;
     return;
   }
-  if (!check_signature_policy(msg, m_cfg.signature_policy)) {
-    ++m_stats.messages_invalid_signature;
-    if (m_cfg.scoring_enabled) m_score.reject_invalid(src, msg.topic);
-    return;
-  }
+  // Seen check first (duplicates are the common case and need no signature check); a copy with a
+  // bad signature is not marked seen, so it cannot shadow the genuine message.
   MessageId id = message_id(msg);
   if (m_seen.contains(id)) {
     ++m_stats.messages_duplicate;
     if (m_cfg.scoring_enabled) m_score.duplicate_message(src, id, msg.topic, now);
+    return;
+  }
+  if (!check_signature_policy(msg, m_cfg.signature_policy)) {
+    ++m_stats.messages_invalid_signature;
+    if (m_cfg.scoring_enabled) m_score.reject_invalid(src, msg.topic);
     return;
   }
   m_seen.insert(id, now);
