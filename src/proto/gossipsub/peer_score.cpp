@@ -135,8 +135,8 @@ void PeerScore::reject_message(const mf::PeerId& from, const MessageId& id, cons
   auto& r = it->second;
   if (r.status != Status::pending) return;
   r.status = Status::invalid;
+  r.peers.insert(from);
   for (const auto& p : r.peers) mark_invalid(p, topic);
-  mark_invalid(from, topic);
   r.peers.clear();
 }
 
