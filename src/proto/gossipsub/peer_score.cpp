@@ -66,9 +66,9 @@ void PeerScore::graft(const mf::PeerId& p, const std::string& t, TimePoint now) 
 }
 
 void PeerScore::prune(const mf::PeerId& p, const std::string& t) {
-  auto* ts = stats(p, t);
-  if (!ts) return;
   const auto* tp = topic_params(t);
+  auto* ts = stats(p, t);
+  if (!ts || !tp) return;
   if (ts->mesh_active && ts->mesh_deliveries < tp->mesh_message_deliveries_threshold) {
     const double deficit = tp->mesh_message_deliveries_threshold - ts->mesh_deliveries;
     ts->mesh_failure_penalty += deficit * deficit;
@@ -91,18 +91,18 @@ PeerScore::Record& PeerScore::record(const MessageId& id, TimePoint now) {
 }
 
 void PeerScore::mark_first(const mf::PeerId& p, const std::string& t) {
-  auto* ts = stats(p, t);
-  if (!ts) return;
   const auto* tp = topic_params(t);
+  auto* ts = stats(p, t);
+  if (!ts || !tp) return;
   ts->first_deliveries = std::min(ts->first_deliveries + 1, tp->first_message_deliveries_cap);
   if (ts->in_mesh)
     ts->mesh_deliveries = std::min(ts->mesh_deliveries + 1, tp->mesh_message_deliveries_cap);
 }
 
 void PeerScore::mark_mesh(const mf::PeerId& p, const std::string& t, TimePoint first, TimePoint now) {
-  auto* ts = stats(p, t);
-  if (!ts || !ts->in_mesh) return;
   const auto* tp = topic_params(t);
+  auto* ts = stats(p, t);
+  if (!ts || !tp || !ts->in_mesh) return;
   if (now - first > tp->mesh_message_deliveries_window) return;
   ts->mesh_deliveries = std::min(ts->mesh_deliveries + 1, tp->mesh_message_deliveries_cap);
 }

@@ -340,20 +340,22 @@ void Router::accept_message(const mf::PeerId& src, const MessageId& id, const Me
 }
 
 void Router::forward(const mf::PeerId& src, const MessageId& id, const Message& msg) {
-  std::set<mf::PeerId> targets;
+  auto send = [&](const mf::PeerId& p, const PeerState& ps) {
+    if (p == src) return;
+    if (msg.from && p.bytes() == *msg.from) return;
+    if (ps.dont_send.count(id)) return;
+    out(p).publish.push_back(msg);
+  };
+  // Floodsub peers are never in a mesh, so the two sets below are disjoint.
   auto tp = m_topic_peers.find(msg.topic);
   if (tp != m_topic_peers.end())
-    for (const auto& p : tp->second)
-      if (!is_gossipsub(m_peers.at(p))) targets.insert(p);
+    for (const auto& p : tp->second) {
+      const auto& ps = m_peers.at(p);
+      if (!is_gossipsub(ps)) send(p, ps);
+    }
   auto m = m_mesh.find(msg.topic);
-  if (m != m_mesh.end()) targets.insert(m->second.begin(), m->second.end());
-  for (const auto& p : targets) {
-    if (p == src) continue;
-    if (msg.from && p.bytes() == *msg.from) continue;
-    const auto& ps = m_peers.at(p);
-    if (ps.dont_send.count(id)) continue;
-    out(p).publish.push_back(msg);
-  }
+  if (m != m_mesh.end())
+    for (const auto& p : m->second) send(p, m_peers.at(p));
 }
 
 void Router::handle_ihave(const mf::PeerId& p, PeerState& ps, const std::vector<ControlIHave>& v, TimePoint now) {
