@@ -76,8 +76,11 @@ std::optional<Event> Router::poll_event() {
 }
 
 void Router::flush() {
-  for (auto& [peer, rpc] : m_out)
-    if (!rpc.empty()) m_events.emplace_back(SendRpc{peer, std::move(rpc)});
+  for (auto& [peer, rpc] : m_out) {
+    if (rpc.empty()) continue;
+    for (auto& part : split_rpc(std::move(rpc), m_cfg.limits))
+      if (!part.empty()) m_events.emplace_back(SendRpc{peer, std::move(part)});
+  }
   m_out.clear();
 }
 
@@ -174,6 +177,11 @@ Result<MessageId> Router::publish(const std::string& topic, Bytes data, TimePoin
     for (std::size_t i = 0; i < kSeqnoSize; ++i) seq[i] = static_cast<std::uint8_t>(s >> (8 * (7 - i)));
     msg.seqno = std::move(seq);
     LOTUS_CHECK(sign_message(msg, *m_key));
+  }
+  {
+    Bytes enc;
+    encode(msg, enc);
+    if (enc.size() + 16 > m_cfg.limits.max_rpc_size) return errc::rpc_too_large;
   }
   MessageId id = message_id(msg);
   if (m_seen.contains(id)) return errc::duplicate_message;

@@ -1,5 +1,9 @@
 #include "proto/gossipsub/rpc.hpp"
 
+#include <algorithm>
+#include <iterator>
+#include <type_traits>
+
 #include "base/protobuf.hpp"
 #include "base/varint.hpp"
 
@@ -270,6 +274,50 @@ Bytes encode_frame(const Rpc& rpc) {
   varint::append(out, body.size());
   append(out, body);
   return out;
+}
+
+std::vector<Rpc> split_rpc(Rpc rpc, const Limits& l) {
+  auto chunk_ids = [&](auto& entries) {
+    using Entry = typename std::decay_t<decltype(entries)>::value_type;
+    std::vector<Entry> out;
+    for (auto& e : entries) {
+      if (e.ids.size() <= l.max_message_ids) {
+        out.push_back(std::move(e));
+        continue;
+      }
+      for (std::size_t i = 0; i < e.ids.size(); i += l.max_message_ids) {
+        Entry part;
+        const std::size_t end = std::min(e.ids.size(), i + l.max_message_ids);
+        part.ids.assign(std::make_move_iterator(e.ids.begin() + static_cast<std::ptrdiff_t>(i)),
+                        std::make_move_iterator(e.ids.begin() + static_cast<std::ptrdiff_t>(end)));
+        out.push_back(std::move(part));
+      }
+    }
+    entries = std::move(out);
+  };
+  chunk_ids(rpc.control.iwant);
+  chunk_ids(rpc.control.idontwant);
+  std::vector<Rpc> parts(1);
+  parts[0].subscriptions = std::move(rpc.subscriptions);
+  parts[0].control = std::move(rpc.control);
+  std::size_t size = encode(parts[0]).size();
+  std::size_t count = 0;
+  Bytes tmp;
+  for (auto& m : rpc.publish) {
+    tmp.clear();
+    encode(m, tmp);
+    const std::size_t need = tmp.size() + 1 + varint::encoded_size(tmp.size());
+    if (need > l.max_rpc_size) continue;
+    if (count + 1 > l.max_messages || size + need > l.max_rpc_size) {
+      parts.emplace_back();
+      size = 0;
+      count = 0;
+    }
+    parts.back().publish.push_back(std::move(m));
+    size += need;
+    ++count;
+  }
+  return parts;
 }
 
 Result<Message> decode_message(BytesView in, const Limits& l) {

@@ -111,6 +111,12 @@ Bytes encode_for_signing(const Message& m);
 // varint(len) ‖ protobuf(rpc).
 Bytes encode_frame(const Rpc& rpc);
 
+// Splits an outgoing RPC so that every part respects `limits` as a peer with the same limits
+// decodes them: at most max_messages messages and max_rpc_size bytes per part, IDONTWANT/IWANT
+// entries of at most max_message_ids ids. Subscriptions and control travel in the first part.
+// A single message that alone exceeds max_rpc_size is dropped (publish() refuses such data).
+std::vector<Rpc> split_rpc(Rpc rpc, const Limits& limits);
+
 Result<Message> decode_message(BytesView in, const Limits& limits = {});
 Result<Rpc> decode_rpc(BytesView in, const Limits& limits = {});
 

@@ -189,3 +189,45 @@ TEST(GossipsubFrame, OversizedAndMalformedFramesFailSticky) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(GossipsubRpc, SplitRespectsLimits) {
+  Limits l;
+  l.max_messages = 2;
+  l.max_message_ids = 3;
+  l.max_rpc_size = 64;
+  Rpc r;
+  r.subscriptions = {{true, "a"}};
+  r.control.idontwant.push_back({{Bytes{1}, Bytes{2}, Bytes{3}, Bytes{4}, Bytes{5}}});
+  for (int i = 0; i < 5; ++i) {
+    Message m;
+    m.topic = "a";
+    m.data = Bytes(static_cast<std::size_t>(i == 4 ? 100 : 10), static_cast<std::uint8_t>(i));  // #4 too big
+    r.publish.push_back(m);
+  }
+  auto parts = split_rpc(r, l);
+  ASSERT_EQ(parts.size(), 2u);  // sub + control + 2 messages (62 bytes) | 2 messages
+  EXPECT_EQ(parts[0].subscriptions.size(), 1u);
+  EXPECT_EQ(parts[0].publish.size(), 2u);
+  EXPECT_EQ(encode(parts[0]).size(), 62u);
+  EXPECT_TRUE(parts[1].subscriptions.empty());
+  EXPECT_TRUE(parts[1].control.empty());
+  ASSERT_EQ(parts[0].control.idontwant.size(), 2u);
+  EXPECT_EQ(parts[0].control.idontwant[0].ids.size(), 3u);
+  EXPECT_EQ(parts[0].control.idontwant[1].ids.size(), 2u);
+  std::size_t msgs = 0;
+  for (const auto& p : parts) {
+    EXPECT_TRUE(decode_rpc(encode(p), l).has_value());
+    msgs += p.publish.size();
+  }
+  EXPECT_EQ(msgs, 4u);  // the oversized one is dropped
+  // Nothing to split: one part, unchanged.
+  Rpc small;
+  small.subscriptions = {{true, "b"}};
+  auto one = split_rpc(small, l);
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0], small);
+}
+
+}  // namespace
