@@ -15,6 +15,12 @@
 //   in mesh ──PRUNE rcvd / we prune (score<0, > D_hi, unsubscribe)──> not in mesh + backoff
 //   backoff ──GRAFT rcvd──> penalty (P7) + PRUNE        backoff expires ──> not in mesh
 //
+// Message pipeline (per received message): topic subscribed? → seen? (duplicate: scored, dropped;
+// checked before the signature so duplicates cost no verification) → signature policy (failure:
+// P4, not marked seen, so a forged copy cannot shadow the genuine one) → mark seen → IDONTWANT
+// to v1.2 mesh peers if data ≥ idontwant_min_data_size → validator → deliver + forward to mesh
+// (minus source, author, IDONTWANT senders) and floodsub peers. Outgoing RPCs are split to
+// Config::limits (split_rpc) so that a peer with the same limits accepts every part.
 // Deliberately not done: relaying for topics we are not subscribed to (such messages are
 // ignored), direct peers, the peer connection/dialing itself (PX only yields candidates),
 // signed peer records in PX (we send none; received ones are passed through untouched).
