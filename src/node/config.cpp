@@ -14,12 +14,12 @@ namespace lotus::node {
 
 const std::error_category& category() noexcept {
   static const TableCategory cat{
-      "lotus.node.config",
-      {{static_cast<int>(errc::invalid_value), "config: invalid value"},
-       {static_cast<int>(errc::unknown_key), "config: unknown key"},
-       {static_cast<int>(errc::parse_error), "config: malformed TOML file"},
-       {static_cast<int>(errc::file_unreadable), "config: config file cannot be read"},
-       {static_cast<int>(errc::no_data_dir), "config: no data directory (no --data-dir, LOTUS_P2P_DATA_DIR or HOME)"}}};
+      "config",
+      {{static_cast<int>(errc::invalid_value), "invalid value"},
+       {static_cast<int>(errc::unknown_key), "unknown key"},
+       {static_cast<int>(errc::parse_error), "malformed TOML file"},
+       {static_cast<int>(errc::file_unreadable), "config file cannot be read"},
+       {static_cast<int>(errc::no_data_dir), "no data directory (no --data-dir, LOTUS_P2P_DATA_DIR or HOME)"}}};
   return cat;
 }
 
@@ -215,7 +215,7 @@ std::string allowed_text(const KeyDef& d, bool from_file) {
 // Validates one multiaddr element of an address list; returns the reason it is refused.
 std::optional<std::string> check_addr(Kind kind, std::string_view text) {
   auto ma = mf::Multiaddr::parse(text);
-  if (!ma) return "not a multiaddr: " + ma.error().message();
+  if (!ma) return ma.error().message();
   auto tcp = ma->value_of(mf::proto::tcp);
   switch (kind) {
     case Kind::listen_addrs:

@@ -131,7 +131,7 @@ struct LoadedConfig {
   NodeConfig config;
   Provenance provenance;
   std::filesystem::path data_dir;
-  std::string data_dir_source;  // "flag:--data-dir", "env:LOTUS_P2P_DATA_DIR", "default ($HOME)"
+  std::string data_dir_source;  // "flag:--data-dir", "env:LOTUS_P2P_DATA_DIR", "default: $HOME/.lotus-p2p"
   // The config file that was read, if any, and how it was chosen ("flag:--config",
   // "env:LOTUS_P2P_CONFIG", "default"). A missing default file is not an error.
   std::optional<std::filesystem::path> config_file;
