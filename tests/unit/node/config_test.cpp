@@ -651,3 +651,27 @@ TEST_F(NodeConfigFiles, OversizedFileIsRefused) {
 
 }  // namespace
 }  // namespace lotus::node
+
+namespace lotus::node {
+namespace {
+
+// docs/lotus-p2pd.example.toml documents every key with its default: it must load, and give
+// exactly the defaults.
+TEST(NodeConfig, DocumentedExampleFileLoadsToTheDefaults) {
+  const std::filesystem::path example = std::filesystem::path(LOTUS_VECTORS_DIR) / ".." / ".." / "docs" /
+                                        "lotus-p2pd.example.toml";
+  std::ifstream in(example);
+  ASSERT_TRUE(in) << example;
+  std::stringstream text;
+  text << in.rdbuf();
+  auto from_file = load_ok(base(), text.str());
+  auto defaults = load_ok(base());
+  EXPECT_EQ(strip_comments(render_config(from_file)), strip_comments(render_config(defaults)));
+  // Every key is present in the file.
+  for (const auto& k : config_keys()) {
+    EXPECT_EQ(from_file.provenance.at(k).rfind("file:", 0), 0u) << k;
+  }
+}
+
+}  // namespace
+}  // namespace lotus::node
