@@ -261,12 +261,32 @@ bool valid_protocol_id(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 9;
+    if (n == 9 || i + n >= s.size()) return false;
+    std::uint32_t cp = n == 0 ? c : n == 1 ? (c & 0x1fu) : n == 2 ? (c & 0x0fu) : (c & 0x07u);
+    for (std::size_t k = 1; k <= n; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3fu);
+    }
+    static constexpr std::uint32_t min_cp[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < min_cp[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
 // A value given as text (environment variable or flag). `bare_flag` = flag given without value.
 ConfigResult<Value> parse_text(const KeyDef& d, std::string_view text, const std::string& source,
                                bool bare_flag) {
   auto bad = [&](std::string extra = {}) {
     return invalid(d.key, toml_quote(text), text, source, allowed_text(d, false) + extra);
   };
+  if (!valid_utf8(text)) return bad(" (in UTF-8)");
   switch (d.kind) {
     case Kind::boolean: {
       if (bare_flag) return Value(true);
@@ -491,8 +511,8 @@ ConfigResult<Layer> flag_layer(const std::vector<std::pair<std::string, std::str
     ConfigResult<Value> v = [&]() -> ConfigResult<Value> {
       if (def->kind != Kind::string_map) return parse_text(*def, text, source, text.empty());
       auto eq = text.find('=');
-      if (eq == 0 || eq == std::string::npos)
-        return invalid(def->key, toml_quote(text), text, source, "key=value");
+      if (eq == 0 || eq == std::string::npos || !valid_utf8(text))
+        return invalid(def->key, toml_quote(text), text, source, "key=value (in UTF-8)");
       return Value(StringMap{{text.substr(0, eq), text.substr(eq + 1)}});
     }();
     if (!v) return v.error();

@@ -182,10 +182,9 @@ TEST(NodeConfig, MetadataFromEachLayer) {
   s.env["LOTUS_P2P_METADATA"] = "a=1,b=2";
   l = load_ok(s, "[metadata]\nname = \"alice\"\n");
   EXPECT_EQ(l.config.metadata, (std::map<std::string, std::string>{{"a", "1"}, {"b", "2"}}));
-  s.flags = {{"metadata", "x=1,2"}, {"metadata", "y="}};
+  s.flags = {{"metadata", "x=1,2"}, {"metadata", "y="}, {"metadata", "city=Zürich €𝄞"}};
   l = load_ok(s);
-  EXPECT_EQ(l.config.metadata, (std::map<std::string, std::string>{{"x", "1,2"}, {"y", ""}}));
-  EXPECT_EQ(l.provenance.at("metadata"), "flag:--metadata");
+  EXPECT_EQ(l.config.metadata, (std::map<std::string, std::string>{{"city", "Zürich €𝄞"}, {"x", "1,2"}, {"y", ""}}));
 }
 
 TEST(NodeConfig, DottedKeysAndAllSectionsInFile) {
@@ -339,7 +338,15 @@ TEST(NodeConfig, EveryKindOfInvalidValueHasItsMessage) {
             "config: invalid value for bootstrap_peers = \"/ip4/1.2.3.4/tcp/4001\" (flag:--bootstrap-peer): "
             "allowed: comma-separated multiaddrs ending in /p2p/<peer-id> (no /p2p/<peer-id> at the end)");
   EXPECT_EQ(err_flag("metadata", "novalue"),
-            "config: invalid value for metadata = \"novalue\" (flag:--metadata): allowed: key=value");
+            "config: invalid value for metadata = \"novalue\" (flag:--metadata): allowed: key=value (in UTF-8)");
+  EXPECT_EQ(err_flag("metadata", "k=\xff"),
+            "config: invalid value for metadata = \"k=\xff\" (flag:--metadata): allowed: key=value (in UTF-8)");
+  EXPECT_EQ(err_env("LOTUS_P2P_METADATA", "k=\xc0\x80"),
+            "config: invalid value for metadata = \"k=\xc0\x80\" (env:LOTUS_P2P_METADATA): "
+            "allowed: comma-separated key=value pairs (in UTF-8)");
+  EXPECT_EQ(err_env("LOTUS_P2P_METADATA", "k=\xed\xa0\x80"),
+            "config: invalid value for metadata = \"k=\xed\xa0\x80\" (env:LOTUS_P2P_METADATA): "
+            "allowed: comma-separated key=value pairs (in UTF-8)");
   EXPECT_EQ(err_env("LOTUS_P2P_METADATA", "a=1,=2"),
             "config: invalid value for metadata = \"a=1,=2\" (env:LOTUS_P2P_METADATA): "
             "allowed: comma-separated key=value pairs");
