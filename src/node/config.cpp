@@ -499,8 +499,9 @@ ConfigResult<Layer> flag_layer(const std::vector<std::pair<std::string, std::str
   std::vector<std::string> known;
   for (const auto& d : schema())
     for (auto f : d.flags) known.emplace_back(f);
-  for (const auto& [raw_name, text] : flags) {
-    std::string_view name = raw_name;
+  for (const auto& flag : flags) {
+    const std::string& text = flag.second;  // a named reference: clang 14 cannot capture bindings
+    std::string_view name = flag.first;
     while (!name.empty() && name.front() == '-') name.remove_prefix(1);
     const KeyDef* def = nullptr;
     for (const auto& d : schema())
