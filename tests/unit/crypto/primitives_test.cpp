@@ -100,20 +100,20 @@ TEST(X25519, Rfc7748Section6_1) {
 TEST(X25519, RejectsLowOrderPointAndBadLength) {
   DeterministicRng rng(1);
   auto kp = x25519_generate(rng);
-  EXPECT_EQ(x25519(kp.secret, Bytes(32, 0)).error(), errc::invalid_public_key);
+  EXPECT_EQ(x25519(kp.secret(), Bytes(32, 0)).error(), errc::invalid_public_key);
   Bytes one(32, 0);
   one[0] = 1;
-  EXPECT_EQ(x25519(kp.secret, one).error(), errc::invalid_public_key);
-  EXPECT_EQ(x25519(kp.secret, Bytes(31, 9)).error(), errc::invalid_public_key);
-  EXPECT_EQ(x25519(kp.secret, Bytes(33, 9)).error(), errc::invalid_public_key);
+  EXPECT_EQ(x25519(kp.secret(), one).error(), errc::invalid_public_key);
+  EXPECT_EQ(x25519(kp.secret(), Bytes(31, 9)).error(), errc::invalid_public_key);
+  EXPECT_EQ(x25519(kp.secret(), Bytes(33, 9)).error(), errc::invalid_public_key);
 }
 
 TEST(X25519, GenerateIsDeterministicPerRng) {
   DeterministicRng r1(7), r2(7);
   auto a = x25519_generate(r1);
   auto b = x25519_generate(r2);
-  EXPECT_EQ(a.public_key, b.public_key);
-  EXPECT_EQ(a.public_key, x25519_public_key(a.secret));
+  EXPECT_EQ(a.public_key(), b.public_key());
+  EXPECT_EQ(a.public_key(), x25519_public_key(a.secret()));
 }
 
 constexpr std::string_view kSunscreen =

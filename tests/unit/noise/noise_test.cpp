@@ -330,11 +330,11 @@ Bytes scripted_msg2(BytesView msg1, BytesView payload, Rng& rng,
   EXPECT_TRUE(ss.decrypt_and_hash(msg1.subspan(34), ignored));
   auto e = crypto::x25519_generate(rng);
   auto s = crypto::x25519_generate(rng);
-  Bytes body(e.public_key.begin(), e.public_key.end());
-  ss.mix_hash(e.public_key);
-  ss.mix_key(crypto::x25519(e.secret, re)->view());
-  EXPECT_TRUE(ss.encrypt_and_hash(s.public_key, body));
-  ss.mix_key(crypto::x25519(s.secret, re)->view());
+  Bytes body(e.public_key().begin(), e.public_key().end());
+  ss.mix_hash(e.public_key());
+  ss.mix_key(crypto::x25519(e.secret(), re)->view());
+  EXPECT_TRUE(ss.encrypt_and_hash(s.public_key(), body));
+  ss.mix_key(crypto::x25519(s.secret(), re)->view());
   EXPECT_TRUE(ss.encrypt_and_hash(payload, body));
   Bytes frame{static_cast<std::uint8_t>(body.size() >> 8), static_cast<std::uint8_t>(body.size())};
   append(frame, body);
@@ -351,7 +351,7 @@ std::error_code initiator_result_for_payload(
   // Peek at the static key the script will use: generate it with a copy of the RNG.
   DeterministicRng peek(2);
   (void)crypto::x25519_generate(peek);
-  const auto s_pub = crypto::x25519_generate(peek).public_key;
+  const auto s_pub = crypto::x25519_generate(peek).public_key();
   Bytes msg2 = scripted_msg2(init.output(), make_payload(s_pub), rs);
   return init.on_bytes(msg2).error();
 }
