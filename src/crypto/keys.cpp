@@ -294,12 +294,16 @@ bool PublicKey::verify(BytesView message, BytesView signature) const {
 
 // ---- PrivateKey ---------------------------------------------------------------------------------
 
-PrivateKey::PrivateKey(KeyType t, Bytes secret, PublicKey pub)
-    : m_type(t), m_secret(std::move(secret)), m_public(std::move(pub)) {}
+PrivateKey::PrivateKey(KeyType t, Bytes secret, PublicKey pub, evp_pkey_st* pkey)
+    : m_type(t), m_secret(std::move(secret)), m_public(std::move(pub)), m_pkey(pkey) {}
 
 PrivateKey::PrivateKey(PrivateKey&& o) noexcept
-    : m_type(o.m_type), m_secret(std::move(o.m_secret)), m_public(std::move(o.m_public)) {
+    : m_type(o.m_type),
+      m_secret(std::move(o.m_secret)),
+      m_public(std::move(o.m_public)),
+      m_pkey(o.m_pkey) {
   o.m_secret.clear();
+  o.m_pkey = nullptr;
 }
 
 PrivateKey& PrivateKey::operator=(PrivateKey&& o) noexcept {
@@ -309,11 +313,17 @@ PrivateKey& PrivateKey::operator=(PrivateKey&& o) noexcept {
     m_secret = std::move(o.m_secret);
     o.m_secret.clear();
     m_public = std::move(o.m_public);
+    EVP_PKEY_free(m_pkey);
+    m_pkey = o.m_pkey;
+    o.m_pkey = nullptr;
   }
   return *this;
 }
 
-PrivateKey::~PrivateKey() { secure_wipe(m_secret.data(), m_secret.size()); }
+PrivateKey::~PrivateKey() {
+  secure_wipe(m_secret.data(), m_secret.size());
+  EVP_PKEY_free(m_pkey);  // OpenSSL clears the private key material on free
+}
 
 Result<PrivateKey> PrivateKey::from_raw(KeyType type, BytesView data) {
   switch (type) {
@@ -323,11 +333,15 @@ Result<PrivateKey> PrivateKey::from_raw(KeyType type, BytesView data) {
       if (data.size() == 96 && !std::equal(data.begin() + 32, data.begin() + 64, data.begin() + 64))
         return errc::invalid_private_key;
       const BytesView seed = data.first(32);
-      const Bytes pub = ed25519_public_from_seed(seed);
-      if (pub.empty()) return errc::crypto_failure;
+      PkeyPtr k(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()));
+      if (!k) return errc::crypto_failure;
+      Bytes pub(32);
+      std::size_t n = pub.size();
+      if (EVP_PKEY_get_raw_public_key(k.get(), pub.data(), &n) != 1 || n != 32)
+        return errc::crypto_failure;
       if (!std::equal(pub.begin(), pub.end(), data.begin() + 32)) return errc::invalid_private_key;
       Bytes secret(data.begin(), data.begin() + 64);
-      return PrivateKey(type, std::move(secret), PublicKey(type, pub));
+      return PrivateKey(type, std::move(secret), PublicKey(type, std::move(pub)), k.release());
     }
     case KeyType::secp256k1: {
       if (data.size() != 32 || secp256k1_ec_seckey_verify(secp_ctx(), data.data()) != 1)
@@ -347,7 +361,7 @@ Result<PrivateKey> PrivateKey::from_raw(KeyType type, BytesView data) {
       Bytes canonical = encode_ec_private(k.get());
       Bytes pub = encode_spki(k.get());
       if (canonical.empty() || pub.empty()) return errc::crypto_failure;
-      return PrivateKey(type, std::move(canonical), PublicKey(type, std::move(pub)));
+      return PrivateKey(type, std::move(canonical), PublicKey(type, std::move(pub)), k.release());
     }
     case KeyType::rsa:
       return errc::unsupported_key_type;  // verify-only
@@ -397,11 +411,9 @@ Result<PrivateKey> PrivateKey::generate(KeyType type, Rng& rng) {
 
 Result<Bytes> PrivateKey::sign(BytesView message) const {
   switch (m_type) {
-    case KeyType::ed25519: {
-      PkeyPtr k(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, m_secret.data(), 32));
-      if (!k) return errc::crypto_failure;
-      return digest_sign(k.get(), nullptr, message);
-    }
+    case KeyType::ed25519:
+      if (m_pkey == nullptr) return errc::crypto_failure;  // moved-from
+      return digest_sign(m_pkey, nullptr, message);
     case KeyType::secp256k1: {
       const Sha256Digest h = sha256(message);
       secp256k1_ecdsa_signature sig;
@@ -415,9 +427,8 @@ Result<Bytes> PrivateKey::sign(BytesView message) const {
       return der;
     }
     case KeyType::ecdsa: {
-      PkeyPtr k = parse_ec_private(m_secret);
-      if (!k) return errc::crypto_failure;
-      return digest_sign(k.get(), EVP_sha256(), message);
+      if (m_pkey == nullptr) return errc::crypto_failure;  // moved-from
+      return digest_sign(m_pkey, EVP_sha256(), message);
     }
     case KeyType::rsa:
       return errc::unsupported_key_type;

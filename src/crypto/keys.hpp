@@ -4,7 +4,8 @@
 //  * secp256k1: Data = 33-byte compressed point / 32-byte scalar; ECDSA over sha256(msg), DER sig.
 //  * ECDSA: Data = DER SubjectPublicKeyInfo / DER EC private key (P-256); sig DER over sha256.
 //  * RSA: Data = DER PKIX public key; PKCS#1 v1.5 with SHA-256. Verify only (no signing keys).
-// PrivateKey holds secret material: move-only, wiped on destruction, never logged.
+// PrivateKey holds secret material: move-only, wiped on destruction, never logged. It keeps
+// the imported OpenSSL key for signing (no re-import per signature).
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,8 @@
 #include "base/result.hpp"
 #include "base/rng.hpp"
 #include "multiformats/peer_id.hpp"
+
+struct evp_pkey_st;  // OpenSSL EVP_PKEY (openssl/types.h)
 
 namespace lotus::crypto {
 
@@ -78,10 +81,14 @@ class PrivateKey {
   Bytes to_protobuf() const;  // contains the secret: wipe the result after use
 
  private:
-  PrivateKey(KeyType t, Bytes secret, PublicKey pub);
+  PrivateKey(KeyType t, Bytes secret, PublicKey pub, evp_pkey_st* pkey = nullptr);
   KeyType m_type;
   Bytes m_secret;  // wiped in the destructor
   PublicKey m_public;
+  // Ed25519 / ECDSA: the imported OpenSSL key, owned and kept for sign() (importing recomputes
+  // the public key, which would dominate a signature's cost); freed (and cleared by OpenSSL) in
+  // the destructor. Null for secp256k1.
+  evp_pkey_st* m_pkey = nullptr;
 };
 
 }  // namespace lotus::crypto

@@ -34,6 +34,18 @@ constexpr std::size_t kDhLen = crypto::kX25519KeySize;
 constexpr std::size_t kTag = crypto::ChaChaPoly::kTagSize;
 }  // namespace
 
+Result<std::shared_ptr<const StaticKey>> make_static_key(const crypto::PrivateKey& identity,
+                                                        Rng& rng) {
+  auto sk = std::make_shared<StaticKey>(StaticKey{crypto::x25519_generate(rng), identity.public_key(),
+                                                  identity.public_key().to_protobuf(), {}});
+  Bytes to_sign = to_bytes(kStaticKeySigPrefix);
+  append(to_sign, sk->keys.public_key());
+  auto sig = identity.sign(to_sign);
+  if (!sig) return errc::sign_failed;
+  sk->identity_sig = std::move(*sig);
+  return std::shared_ptr<const StaticKey>(std::move(sk));
+}
+
 Handshake::Handshake(Role role, Config config, Rng& rng)
     : m_role(role),
       m_cfg(std::move(config)),
@@ -43,7 +55,7 @@ Handshake::Handshake(Role role, Config config, Rng& rng)
   assert(m_cfg.identity != nullptr);
   m_cfg.max_handshake_message = std::min<std::size_t>(m_cfg.max_handshake_message, 65535);
   m_ss.mix_hash({});  // empty prologue
-  m_s = crypto::x25519_generate(m_rng);
+  if (!m_cfg.static_key) m_s = crypto::x25519_generate(m_rng);
 }
 
 Status Handshake::fail(std::error_code ec) {
@@ -52,6 +64,7 @@ Status Handshake::fail(std::error_code ec) {
   m_scratch.clear();
   m_s = {};
   m_e = {};
+  m_cfg.static_key.reset();
   return ec;
 }
 
@@ -76,8 +89,12 @@ Status Handshake::end_frame() {
   return {};
 }
 
-Status Handshake::dh_mix(const SecretBytes<32>& local, BytesView remote) {
-  auto dh = crypto::x25519(local, remote);
+const crypto::X25519KeyPair& Handshake::static_pair() const noexcept {
+  return m_cfg.static_key ? m_cfg.static_key->keys : m_s;
+}
+
+Status Handshake::dh_mix(const crypto::X25519KeyPair& local, BytesView remote) {
+  auto dh = local.dh(remote);
   if (!dh) return errc::invalid_dh_key;
   m_ss.mix_key(dh->view());
   return {};
@@ -87,8 +104,8 @@ Status Handshake::write_msg1() {
   // -> e
   begin_frame();
   m_e = crypto::x25519_generate(m_rng);
-  m_ss.mix_hash(m_e.public_key);
-  append(m_out, m_e.public_key);
+  m_ss.mix_hash(m_e.public_key());
+  append(m_out, m_e.public_key());
   LOTUS_CHECK(m_ss.encrypt_and_hash({}, m_out));  // empty payload (no key yet: plaintext)
   LOTUS_CHECK(end_frame());
   m_state = State::await_msg2;
@@ -106,6 +123,12 @@ Status Handshake::process(BytesView msg) {
 
 namespace {
 Status build_payload(const Config& cfg, const crypto::X25519PublicKey& s_pub, Bytes& out) {
+  if (cfg.static_key) {
+    // Pre-signed: it must belong to this identity (else the peer would see a mismatch).
+    if (cfg.static_key->identity != cfg.identity->public_key()) return errc::sign_failed;
+    encode_payload(out, cfg.static_key->identity_key_pb, cfg.static_key->identity_sig, cfg.muxers);
+    return {};
+  }
   Bytes to_sign = to_bytes(kStaticKeySigPrefix);
   append(to_sign, s_pub);
   auto sig = cfg.identity->sign(to_sign);
@@ -125,13 +148,13 @@ Status Handshake::read_msg1(BytesView msg) {
   // -> e, ee, s, es, payload
   begin_frame();
   m_e = crypto::x25519_generate(m_rng);
-  m_ss.mix_hash(m_e.public_key);
-  append(m_out, m_e.public_key);
-  LOTUS_CHECK(dh_mix(m_e.secret, m_re));       // ee
-  LOTUS_CHECK(m_ss.encrypt_and_hash(m_s.public_key, m_out));  // s
-  LOTUS_CHECK(dh_mix(m_s.secret, m_re));       // es
+  m_ss.mix_hash(m_e.public_key());
+  append(m_out, m_e.public_key());
+  LOTUS_CHECK(dh_mix(m_e, m_re));       // ee
+  LOTUS_CHECK(m_ss.encrypt_and_hash(static_pair().public_key(), m_out));  // s
+  LOTUS_CHECK(dh_mix(static_pair(), m_re));       // es
   m_scratch.clear();
-  LOTUS_CHECK(build_payload(m_cfg, m_s.public_key, m_scratch));
+  LOTUS_CHECK(build_payload(m_cfg, static_pair().public_key(), m_scratch));
   LOTUS_CHECK(m_ss.encrypt_and_hash(m_scratch, m_out));
   LOTUS_CHECK(end_frame());
   m_state = State::await_msg3;
@@ -144,7 +167,7 @@ Status Handshake::read_static_and_payload(BytesView rest) {
   LOTUS_CHECK(m_ss.decrypt_and_hash(rest.first(kDhLen + kTag), m_scratch));
   std::copy_n(m_scratch.begin(), kDhLen, m_rs.begin());
   // initiator: es = DH(e, rs); responder: se = DH(e, rs)
-  LOTUS_CHECK(dh_mix(m_e.secret, m_rs));
+  LOTUS_CHECK(dh_mix(m_e, m_rs));
   m_scratch.clear();
   LOTUS_CHECK(m_ss.decrypt_and_hash(rest.subspan(kDhLen + kTag), m_scratch));
 
@@ -169,14 +192,14 @@ Status Handshake::read_msg2(BytesView msg) {
   if (msg.size() < kDhLen + kDhLen + kTag + kTag) return errc::bad_frame_length;
   std::copy_n(msg.begin(), kDhLen, m_re.begin());
   m_ss.mix_hash(m_re);
-  LOTUS_CHECK(dh_mix(m_e.secret, m_re));  // ee
+  LOTUS_CHECK(dh_mix(m_e, m_re));  // ee
   LOTUS_CHECK(read_static_and_payload(msg.subspan(kDhLen)));
   // -> s, se, payload
   begin_frame();
-  LOTUS_CHECK(m_ss.encrypt_and_hash(m_s.public_key, m_out));  // s
-  LOTUS_CHECK(dh_mix(m_s.secret, m_re));    // se
+  LOTUS_CHECK(m_ss.encrypt_and_hash(static_pair().public_key(), m_out));  // s
+  LOTUS_CHECK(dh_mix(static_pair(), m_re));    // se
   m_scratch.clear();
-  LOTUS_CHECK(build_payload(m_cfg, m_s.public_key, m_scratch));
+  LOTUS_CHECK(build_payload(m_cfg, static_pair().public_key(), m_scratch));
   LOTUS_CHECK(m_ss.encrypt_and_hash(m_scratch, m_out));
   LOTUS_CHECK(end_frame());
   do_split();
@@ -200,6 +223,7 @@ void Handshake::do_split() {
     m_channel.emplace(SecureChannel(c2, c1));
   m_s = {};
   m_e = {};
+  m_cfg.static_key.reset();
   secure_wipe(m_scratch);
   m_scratch.clear();
   m_state = State::complete;

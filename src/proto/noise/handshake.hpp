@@ -1,7 +1,7 @@
 // libp2p Noise handshake (libp2p/specs noise/README.md; Noise framework rev 34):
 // Noise_XX_25519_ChaChaPoly_SHA256, empty prologue, every handshake message framed with a 2-byte
-// big-endian length. The static X25519 key is generated per Handshake from the given Rng and
-// bound to the libp2p identity by the NoiseHandshakePayload signature over
+// big-endian length. The static X25519 key is generated per Handshake from the given Rng (or
+// taken pre-signed from Config::static_key) and bound to the libp2p identity by the NoiseHandshakePayload signature over
 // "noise-libp2p-static-key:" ‖ static public key. Offered stream muxers travel in the
 // stream_muxers extension (the spec's early muxer negotiation; choosing one is the host's job).
 // Deliberately not done: other patterns (IK/XXfallback), webtransport cert hashes (ignored),
@@ -18,6 +18,7 @@
 // the last handshake message are kept in Session::early_data (decrypt them with the channel).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,12 +41,32 @@ inline constexpr char kStaticKeySigPrefix[] = "noise-libp2p-static-key:";
 
 enum class Role { initiator, responder };
 
+// A Noise static key pair bound to an identity: the X25519 pair and the identity signature over
+// "noise-libp2p-static-key:" ‖ its public key. Computed once per host (make_static_key) and
+// shared read-only by every connection's Handshake (as js-libp2p reuses its static key), which
+// saves a keygen and a signature per connection. Forward secrecy is unaffected: the ephemeral
+// keys are still fresh per handshake.
+struct StaticKey {
+  crypto::X25519KeyPair keys;
+  crypto::PublicKey identity;  // whose signature identity_sig is
+  Bytes identity_key_pb;       // identity.to_protobuf()
+  Bytes identity_sig;
+};
+// Fresh X25519 pair from `rng` (SystemRng outside tests), signed by `identity`
+// (errc::sign_failed if it cannot sign).
+Result<std::shared_ptr<const StaticKey>> make_static_key(const crypto::PrivateKey& identity,
+                                                        Rng& rng);
+
 struct Config {
   const crypto::PrivateKey* identity = nullptr;  // must outlive the Handshake
   std::optional<mf::PeerId> expected_remote;     // the dialed /p2p/ id, if any
   std::vector<std::string> muxers;               // offered in the stream_muxers extension
   std::size_t max_handshake_message = 65535;     // frame length limit (<= 65535)
   std::size_t max_early_data = 1 << 20;          // bytes kept after the last handshake message
+  // Optional pre-signed static key (made by make_static_key for `identity`; a key made for
+  // another identity fails the handshake with errc::sign_failed). Unset: a fresh static key and
+  // signature per Handshake.
+  std::shared_ptr<const StaticKey> static_key;
 };
 
 struct Session {
@@ -83,7 +104,8 @@ class Handshake {
   Status read_msg2(BytesView msg);
   Status read_msg3(BytesView msg);
   Status read_static_and_payload(BytesView rest);
-  Status dh_mix(const SecretBytes<32>& local, BytesView remote);
+  Status dh_mix(const crypto::X25519KeyPair& local, BytesView remote);
+  const crypto::X25519KeyPair& static_pair() const noexcept;
   void begin_frame();
   Status end_frame();
   void do_split();
@@ -93,7 +115,7 @@ class Handshake {
   Rng& m_rng;
   State m_state;
   detail::SymmetricState m_ss;
-  crypto::X25519KeyPair m_s;
+  crypto::X25519KeyPair m_s;  // unused (empty) when m_cfg.static_key is set
   crypto::X25519KeyPair m_e;
   crypto::X25519PublicKey m_re{};
   crypto::X25519PublicKey m_rs{};

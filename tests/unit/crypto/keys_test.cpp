@@ -186,6 +186,28 @@ TEST(Ed25519, MismatchedPublicHalfRejected) {
 
 class RoundTrip : public ::testing::TestWithParam<KeyType> {};
 
+TEST_P(RoundTrip, SignAfterMovesAndRepeatedSigning) {
+  auto k = PrivateKey::generate(GetParam());
+  ASSERT_TRUE(k);
+  const Bytes msg = to_bytes("sign me twice");
+  PrivateKey a(std::move(*k));
+  for (int i = 0; i < 3; ++i) {  // the kept OpenSSL key is reusable
+    auto sig = a.sign(msg);
+    ASSERT_TRUE(sig);
+    EXPECT_TRUE(a.public_key().verify(msg, *sig));
+  }
+  auto other = PrivateKey::generate(GetParam());
+  ASSERT_TRUE(other);
+  const PublicKey a_pub = a.public_key();
+  *other = std::move(a);  // frees other's key, takes a's
+  auto sig = other->sign(msg);
+  ASSERT_TRUE(sig);
+  EXPECT_TRUE(a_pub.verify(msg, *sig));
+  if (GetParam() != KeyType::secp256k1) {
+    EXPECT_EQ(a.sign(msg).error(), errc::crypto_failure);  // NOLINT(bugprone-use-after-move)
+  }
+}
+
 TEST_P(RoundTrip, SignVerifyAndProtobuf) {
   auto k = PrivateKey::generate(GetParam());
   ASSERT_TRUE(k) << k.error().message();

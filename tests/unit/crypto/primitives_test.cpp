@@ -100,20 +100,50 @@ TEST(X25519, Rfc7748Section6_1) {
 TEST(X25519, RejectsLowOrderPointAndBadLength) {
   DeterministicRng rng(1);
   auto kp = x25519_generate(rng);
-  EXPECT_EQ(x25519(kp.secret, Bytes(32, 0)).error(), errc::invalid_public_key);
+  EXPECT_EQ(x25519(kp.secret(), Bytes(32, 0)).error(), errc::invalid_public_key);
   Bytes one(32, 0);
   one[0] = 1;
-  EXPECT_EQ(x25519(kp.secret, one).error(), errc::invalid_public_key);
-  EXPECT_EQ(x25519(kp.secret, Bytes(31, 9)).error(), errc::invalid_public_key);
-  EXPECT_EQ(x25519(kp.secret, Bytes(33, 9)).error(), errc::invalid_public_key);
+  EXPECT_EQ(x25519(kp.secret(), one).error(), errc::invalid_public_key);
+  EXPECT_EQ(x25519(kp.secret(), Bytes(31, 9)).error(), errc::invalid_public_key);
+  EXPECT_EQ(x25519(kp.secret(), Bytes(33, 9)).error(), errc::invalid_public_key);
+}
+
+TEST(X25519, KeyPairDhMatchesFreeFunctionAndMovesOwnership) {
+  DeterministicRng r(3);
+  const auto B = [](const SecretBytes<32>& x) { return Bytes(x.view().begin(), x.view().end()); };
+  auto a = x25519_generate(r);
+  auto b = x25519_generate(r);
+  auto ab = a.dh(b.public_key());
+  auto ba = x25519(b, a.public_key());
+  auto ref = x25519(a.secret(), b.public_key());
+  ASSERT_TRUE(ab && ba && ref);
+  EXPECT_EQ(B(*ab), B(*ref));
+  EXPECT_EQ(B(*ba), B(*ref));
+  EXPECT_EQ(a.dh(Bytes(32, 0)).error(), errc::invalid_public_key);
+  EXPECT_EQ(a.dh(Bytes(31, 9)).error(), errc::invalid_public_key);
+  const auto pub = a.public_key();
+  X25519KeyPair moved(std::move(a));
+  EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): moved-from state is specified
+  EXPECT_EQ(B(a.secret()), Bytes(32, 0));
+  EXPECT_EQ(a.dh(b.public_key()).error(), errc::crypto_failure);
+  EXPECT_EQ(moved.public_key(), pub);
+  EXPECT_EQ(B(*moved.dh(b.public_key())), B(*ref));
+  X25519KeyPair assigned;
+  EXPECT_TRUE(assigned.empty());
+  assigned = std::move(moved);
+  EXPECT_EQ(B(*assigned.dh(b.public_key())), B(*ref));
+  assigned = {};  // reset wipes and frees
+  EXPECT_TRUE(assigned.empty());
+  auto c = X25519KeyPair::from_secret(b.secret().clone());
+  EXPECT_EQ(c.public_key(), b.public_key());
 }
 
 TEST(X25519, GenerateIsDeterministicPerRng) {
   DeterministicRng r1(7), r2(7);
   auto a = x25519_generate(r1);
   auto b = x25519_generate(r2);
-  EXPECT_EQ(a.public_key, b.public_key);
-  EXPECT_EQ(a.public_key, x25519_public_key(a.secret));
+  EXPECT_EQ(a.public_key(), b.public_key());
+  EXPECT_EQ(a.public_key(), x25519_public_key(a.secret()));
 }
 
 constexpr std::string_view kSunscreen =

@@ -147,6 +147,130 @@ INSTANTIATE_TEST_SUITE_P(AllKeyTypes, HandshakeKeys, ::testing::ValuesIn(all_pai
                                   crypto::to_string(p.param.resp);
                          });
 
+// ---- pre-signed static key (Config::static_key) ------------------------------------------------
+
+struct StaticRun {
+  Session init;
+  Session resp;
+};
+
+// One handshake where both sides reuse their pre-generated static key.
+std::optional<StaticRun> run_static(const PrivateKey& ik, const PrivateKey& rk,
+                                    const std::shared_ptr<const StaticKey>& isk,
+                                    const std::shared_ptr<const StaticKey>& rsk,
+                                    std::uint64_t seed) {
+  DeterministicRng ri(seed), rr(seed + 1);
+  Config ic = config_for(ik, {"/yamux/1.0.0"});
+  ic.expected_remote = rk.peer_id();
+  ic.static_key = isk;
+  Config rc = config_for(rk, {"/yamux/1.0.0"});
+  rc.static_key = rsk;
+  Handshake init(Role::initiator, ic, ri);
+  Handshake resp(Role::responder, rc, rr);
+  EXPECT_TRUE(init.start());
+  auto o = pump(init, resp);
+  EXPECT_TRUE(o.init_status) << o.init_status.error().message();
+  EXPECT_TRUE(o.resp_status) << o.resp_status.error().message();
+  auto si = init.finish();
+  auto sr = resp.finish();
+  if (!si || !sr) return std::nullopt;
+  return StaticRun{std::move(*si), std::move(*sr)};
+}
+
+TEST(StaticKey, MakeStaticKeySignsItsPublicKey) {
+  const auto k = make_key(KeyType::ed25519, 1);
+  DeterministicRng rng(5);
+  auto sk = make_static_key(k, rng);
+  ASSERT_TRUE(sk);
+  DeterministicRng same(5);
+  EXPECT_EQ((*sk)->keys.public_key(), crypto::x25519_generate(same).public_key());
+  EXPECT_EQ((*sk)->identity, k.public_key());
+  EXPECT_EQ((*sk)->identity_key_pb, k.public_key().to_protobuf());
+  Bytes msg = to_bytes(kStaticKeySigPrefix);
+  append(msg, (*sk)->keys.public_key());
+  EXPECT_TRUE(k.public_key().verify(msg, (*sk)->identity_sig));
+}
+
+class StaticKeyTypes : public ::testing::TestWithParam<KeyType> {};
+
+TEST_P(StaticKeyTypes, ReusedAcrossConnectionsWithFreshSessionKeys) {
+  const auto ik = make_key(GetParam(), 1);
+  const auto rk = make_key(GetParam(), 2);
+  DeterministicRng kr(99);
+  auto isk = make_static_key(ik, kr);
+  auto rsk = make_static_key(rk, kr);
+  ASSERT_TRUE(isk && rsk);
+  auto a = run_static(ik, rk, *isk, *rsk, 10);
+  auto b = run_static(ik, rk, *isk, *rsk, 20);
+  ASSERT_TRUE(a && b);
+  for (auto* r : {&*a, &*b}) {
+    EXPECT_EQ(r->init.remote_peer, rk.peer_id());
+    EXPECT_EQ(r->resp.remote_peer, ik.peer_id());
+    EXPECT_EQ(r->init.remote_key, rk.public_key());
+    EXPECT_EQ(r->resp.remote_key, ik.public_key());
+    EXPECT_EQ(r->init.remote_muxers, (std::vector<std::string>{"/yamux/1.0.0"}));
+    expect_transport(r->init, r->resp, 100);
+  }
+  // The static keys are shared, the ephemeral keys are not: the session keys differ, so the
+  // same plaintext at the same nonce encrypts differently and one session cannot read the other.
+  const Bytes msg(64, 0x42);
+  Bytes wa, wb, got;
+  ASSERT_TRUE(a->init.channel.encrypt(msg, wa));
+  ASSERT_TRUE(b->init.channel.encrypt(msg, wb));
+  EXPECT_EQ(wa.size(), wb.size());
+  EXPECT_NE(wa, wb);
+  EXPECT_FALSE(b->resp.channel.decrypt(wa, got));
+  EXPECT_TRUE(a->resp.channel.decrypt(wa, got));
+  EXPECT_EQ(got, msg);
+  // Still usable after the handshakes (the Handshake only shares it read-only).
+  EXPECT_FALSE((*isk)->keys.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(IdentityTypes, StaticKeyTypes,
+                         ::testing::Values(KeyType::ed25519, KeyType::secp256k1, KeyType::ecdsa),
+                         [](const auto& p) { return std::string(crypto::to_string(p.param)); });
+
+TEST(StaticKey, MixedWithFreshKeyPeer) {
+  const auto ik = make_key(KeyType::ed25519, 1);
+  const auto rk = make_key(KeyType::ed25519, 2);
+  DeterministicRng kr(7), ri(10), rr(20);
+  auto rsk = make_static_key(rk, kr);
+  ASSERT_TRUE(rsk);
+  Config ic = config_for(ik);
+  ic.expected_remote = rk.peer_id();
+  Config rc = config_for(rk);
+  rc.static_key = *rsk;
+  Handshake init(Role::initiator, ic, ri);
+  Handshake resp(Role::responder, rc, rr);
+  ASSERT_TRUE(init.start());
+  auto o = pump(init, resp);
+  ASSERT_TRUE(o.init_status && o.resp_status);
+  auto si = init.finish();
+  auto sr = resp.finish();
+  ASSERT_TRUE(si && sr);
+  EXPECT_EQ(si->remote_peer, rk.peer_id());
+  EXPECT_EQ(sr->remote_peer, ik.peer_id());
+  expect_transport(*si, *sr, 10);
+}
+
+TEST(StaticKey, KeyOfAnotherIdentityIsRefused) {
+  const auto ik = make_key(KeyType::ed25519, 1);
+  const auto rk = make_key(KeyType::ed25519, 2);
+  const auto other = make_key(KeyType::ed25519, 3);
+  DeterministicRng kr(7), ri(10), rr(20);
+  auto osk = make_static_key(other, kr);
+  ASSERT_TRUE(osk);
+  Config rc = config_for(rk);
+  rc.static_key = *osk;  // signed by `other`, not by rk
+  Handshake init(Role::initiator, config_for(ik), ri);
+  Handshake resp(Role::responder, rc, rr);
+  ASSERT_TRUE(init.start());
+  auto o = pump(init, resp);
+  EXPECT_EQ(o.resp_status.error(), errc::sign_failed);
+  EXPECT_TRUE(resp.failed());
+  EXPECT_FALSE(init.complete());
+}
+
 TEST(Handshake, FragmentedInterleavedWithEarlyData) {
   const auto ik = make_key(KeyType::ed25519, 3);
   const auto rk = make_key(KeyType::secp256k1, 4);
@@ -330,11 +454,11 @@ Bytes scripted_msg2(BytesView msg1, BytesView payload, Rng& rng,
   EXPECT_TRUE(ss.decrypt_and_hash(msg1.subspan(34), ignored));
   auto e = crypto::x25519_generate(rng);
   auto s = crypto::x25519_generate(rng);
-  Bytes body(e.public_key.begin(), e.public_key.end());
-  ss.mix_hash(e.public_key);
-  ss.mix_key(crypto::x25519(e.secret, re)->view());
-  EXPECT_TRUE(ss.encrypt_and_hash(s.public_key, body));
-  ss.mix_key(crypto::x25519(s.secret, re)->view());
+  Bytes body(e.public_key().begin(), e.public_key().end());
+  ss.mix_hash(e.public_key());
+  ss.mix_key(crypto::x25519(e.secret(), re)->view());
+  EXPECT_TRUE(ss.encrypt_and_hash(s.public_key(), body));
+  ss.mix_key(crypto::x25519(s.secret(), re)->view());
   EXPECT_TRUE(ss.encrypt_and_hash(payload, body));
   Bytes frame{static_cast<std::uint8_t>(body.size() >> 8), static_cast<std::uint8_t>(body.size())};
   append(frame, body);
@@ -351,7 +475,7 @@ std::error_code initiator_result_for_payload(
   // Peek at the static key the script will use: generate it with a copy of the RNG.
   DeterministicRng peek(2);
   (void)crypto::x25519_generate(peek);
-  const auto s_pub = crypto::x25519_generate(peek).public_key;
+  const auto s_pub = crypto::x25519_generate(peek).public_key();
   Bytes msg2 = scripted_msg2(init.output(), make_payload(s_pub), rs);
   return init.on_bytes(msg2).error();
 }
