@@ -47,13 +47,24 @@ id::LocalIdentity local_identity(Host::Impl& h) {
   li.agent_version = h.cfg.agent_version;
   li.listen_addrs = advertised_addrs(h);
   li.protocols = h.protocol_list();
-  // A signed peer record with a strictly increasing seq (wall-clock milliseconds, as js-libp2p).
+  // A signed peer record with a strictly increasing seq (wall-clock milliseconds, as js-libp2p),
+  // sealed once per address set: signing costs far more than the rest of identify.
+  if (h.sealed_record && h.sealed_record_addrs == li.listen_addrs) {
+    li.signed_peer_record = *h.sealed_record;
+    return li;
+  }
   const auto now_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());
   h.peer_record_seq = std::max(h.peer_record_seq + 1, now_ms);
   proto::record::PeerRecord rec{h.self, h.peer_record_seq, li.listen_addrs};
-  if (auto sealed = proto::record::seal_peer_record(h.identity, rec)) li.signed_peer_record = std::move(*sealed);
+  if (auto sealed = proto::record::seal_peer_record(h.identity, rec)) {
+    h.sealed_record = *sealed;
+    h.sealed_record_addrs = li.listen_addrs;
+    li.signed_peer_record = std::move(*sealed);
+  } else {
+    h.sealed_record.reset();
+  }
   return li;
 }
 

@@ -401,15 +401,39 @@ asio::awaitable<void> conn_reader(std::shared_ptr<Conn> c) {
     wire.swap(c->raw_in);
     if (!process(wire)) co_return;
   }
+  // Wait for readability, then read what is there without blocking: an async_read_some would
+  // first try a read that finds nothing (one wasted syscall per message). A read that fills
+  // the buffer is followed by another one; a shorter one has drained the socket, and any data
+  // arriving later raises a new (edge-triggered) readiness event for the next wait.
+  {
+    boost::system::error_code ec;
+    c->sock.non_blocking(true, ec);
+    if (ec) {
+      c->close(std::error_code(ec), false);
+      co_return;
+    }
+  }
+  bool drained = true;
   while (!c->closed) {
     boost::system::error_code ec;
-    const auto n =
-        co_await c->sock.async_read_some(asio::buffer(c->rx_buf), asio::redirect_error(asio::use_awaitable, ec));
-    if (c->closed) break;
+    if (drained) {
+      co_await c->sock.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+      if (c->closed) break;
+      if (ec) {
+        c->close(std::error_code(ec), false);
+        break;
+      }
+    }
+    const auto n = c->sock.read_some(asio::buffer(c->rx_buf), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      drained = true;
+      continue;
+    }
     if (ec) {
       c->close(ec == asio::error::eof ? std::error_code(errc::connection_closed) : std::error_code(ec), false);
       break;
     }
+    drained = n < c->rx_buf.size();
     if (!process(BytesView(c->rx_buf.data(), n))) break;
   }
 }

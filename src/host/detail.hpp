@@ -99,6 +99,9 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   std::uint64_t next_listener_id = 1;
   std::uint64_t next_conn_id = 1;
   std::uint64_t peer_record_seq = 0;
+  // The last sealed peer record and the addresses it carries (re-sealed when they change).
+  std::vector<mf::Multiaddr> sealed_record_addrs;
+  std::optional<Bytes> sealed_record;
   bool stopping = false;
   bool stopped = false;
 
