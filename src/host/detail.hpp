@@ -58,7 +58,8 @@ struct StreamState {
   std::size_t prefix_pos = 0;
   std::optional<ms::Dialer> lazy;  // lazy negotiation awaiting the remote's confirmation
   bool negotiating = false;  // a task is driving `lazy` (others wait for it on `readable`)
-  bool fin_pending = false;  // close_write while lazy: FIN held until the remote confirmed
+  bool lazy_payload = false;  // the user wrote before the confirmation arrived
+  bool fin_pending = false;   // close_write after lazy_payload: FIN held until confirmed
   bool released = false;     // the last handle went away while fin_pending
   std::error_code negotiation_error;  // why the lazy negotiation failed
   bool remote_fin = false;

@@ -189,10 +189,11 @@ Status stream_close_write(StreamState& st) {
   if (st.reset) return dead_stream_error(st);
   if (st.local_fin) return Status{};
   if (st.freed || st.conn->closed) return dead_stream_error(st);
-  if (st.lazy) {
-    // Lazy negotiation not confirmed yet: hold the FIN until the remote confirmed. A listener
-    // that sees data and FIN while still negotiating may lose the data (js-libp2p 3.x closes
-    // the readable end then, dropping what it buffered for the handler, or resets the stream).
+  if (st.lazy && st.lazy_payload) {
+    // Lazy negotiation not confirmed yet and data sent after the proposal: hold the FIN until
+    // the remote confirmed. A listener that sees data and FIN while still negotiating may lose
+    // the data (js-libp2p 3.x closes the readable end then, dropping what it buffered for the
+    // handler, or resets the stream). Without data (a bare request) the FIN goes out at once.
     st.local_fin = true;  // further writes fail at once
     st.fin_pending = true;
     auto& c = *st.conn;
@@ -382,6 +383,7 @@ asio::awaitable<Status> Stream::write(BytesView data) {
     // the remote refused (or closed) before confirming: surface it now
     if (auto s = co_await detail::stream_read_some(m_state, MutBytesView{}); !s) co_return s.error();
   }
+  if (m_state->lazy && !data.empty()) m_state->lazy_payload = true;
   co_return co_await detail::stream_write(m_state, data);
 }
 
