@@ -152,6 +152,19 @@ int main(int argc, char** argv) {
     ++listening;
   }
 
+  // Install the handler before announcing readiness: a supervisor may signal right after.
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  bool stopping = false;
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec || stopping) return;
+    stopping = true;
+    std::cerr << "lotus-p2pd: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping\n";
+    asio::co_spawn(io, stop_host(&node), [&](std::exception_ptr) {
+      boost::system::error_code ignored;
+      signals.cancel(ignored);
+    });
+  });
+
   const auto addrs = node.full_addrs();
   human << "peer id: " << node.peer_id().to_string() << "\n";
   human << "listening on:\n";
@@ -167,17 +180,6 @@ int main(int argc, char** argv) {
     std::cout << j.dump() << std::endl;
   }
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  bool stopping = false;
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (ec || stopping) return;
-    stopping = true;
-    std::cerr << "lotus-p2pd: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping\n";
-    asio::co_spawn(io, stop_host(&node), [&](std::exception_ptr) {
-      boost::system::error_code ignored;
-      signals.cancel(ignored);
-    });
-  });
   io.run();
   std::cerr << "lotus-p2pd: stopped\n";
   return 0;

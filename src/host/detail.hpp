@@ -57,6 +57,11 @@ struct StreamState {
   Bytes prefix;  // bytes that arrived after multistream negotiation, read first
   std::size_t prefix_pos = 0;
   std::optional<ms::Dialer> lazy;  // lazy negotiation awaiting the remote's confirmation
+  bool negotiating = false;  // a task is driving `lazy` (others wait for it on `readable`)
+  bool lazy_payload = false;  // the user wrote before the confirmation arrived
+  bool fin_pending = false;   // close_write after lazy_payload: FIN held until confirmed
+  bool released = false;     // the last handle went away while fin_pending
+  std::error_code negotiation_error;  // why the lazy negotiation failed
   bool remote_fin = false;
   bool local_fin = false;
   bool reset = false;    // reset by either side, or the connection died

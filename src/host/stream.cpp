@@ -49,9 +49,8 @@ asio::awaitable<Result<Bytes>> read_chunk(std::shared_ptr<StreamState> st) {
   }
 }
 
-// Runs st->lazy (a multistream dialer) to completion; on success the leftover becomes the
-// stream's prefix. On failure the stream is reset.
-asio::awaitable<Status> drive_dialer(std::shared_ptr<StreamState> st) {
+// One negotiation run (see drive_dialer).
+asio::awaitable<Status> drive_dialer_once(std::shared_ptr<StreamState> st) {
   auto& d = *st->lazy;
   while (!d.done()) {
     if (!d.output().empty()) {
@@ -84,6 +83,52 @@ asio::awaitable<Status> drive_dialer(std::shared_ptr<StreamState> st) {
   st->protocol = *d.selected();
   st->lazy.reset();
   co_return Status{};
+}
+
+// Runs st->lazy (a multistream dialer) to completion; on success the leftover becomes the
+// stream's prefix. On failure the stream is reset. One task drives at a time: a concurrent
+// caller (the user's read racing a deferred close_write) waits for its outcome.
+asio::awaitable<Status> drive_dialer(std::shared_ptr<StreamState> st) {
+  if (st->negotiating) {
+    while (st->negotiating) co_await st->readable.wait();
+    if (!st->lazy) co_return Status{};
+    co_return st->negotiation_error ? st->negotiation_error : dead_stream_error(*st);
+  }
+  st->negotiating = true;
+  auto s = co_await drive_dialer_once(st);
+  st->negotiating = false;
+  if (!s) {
+    if (!st->negotiation_error) st->negotiation_error = s.error();
+  } else if (st->fin_pending) {
+    // The remote confirmed: now the deferred FIN can go out.
+    st->fin_pending = false;
+    if (has_engine_stream(*st)) {
+      if (auto c = st->conn->mux->close_write(st->id); !c) {
+        stream_reset(*st);
+        s = c.error();
+      } else {
+        st->conn->flush();
+      }
+    }
+    if (s && st->released) {
+      // Nobody reads any more: discard what arrived and linger until the remote closes.
+      st->prefix.clear();
+      st->prefix_pos = 0;
+      st->dropped = true;
+      auto& c = *st->conn;
+      if (has_engine_stream(*st)) {
+        c.mux->consume(st->id, c.mux->readable(st->id).size());
+        c.flush();
+      }
+    }
+  }
+  st->readable.notify();  // wake waiting callers
+  co_return s;
+}
+
+// Drives the negotiation for a close_write issued before the remote confirmed.
+asio::awaitable<void> finish_deferred_close(std::shared_ptr<StreamState> st) {
+  if (st->lazy && !st->negotiating) (void)co_await drive_dialer(st);
 }
 
 }  // namespace
@@ -144,6 +189,22 @@ Status stream_close_write(StreamState& st) {
   if (st.reset) return dead_stream_error(st);
   if (st.local_fin) return Status{};
   if (st.freed || st.conn->closed) return dead_stream_error(st);
+  if (st.lazy && st.lazy_payload) {
+    // Lazy negotiation not confirmed yet and data sent after the proposal: hold the FIN until
+    // the remote confirmed. A listener that sees data and FIN while still negotiating may lose
+    // the data (js-libp2p 3.x closes the readable end then, dropping what it buffered for the
+    // handler, or resets the stream). Without data (a bare request) the FIN goes out at once.
+    st.local_fin = true;  // further writes fail at once
+    st.fin_pending = true;
+    auto& c = *st.conn;
+    auto it = c.streams.find(st.id);
+    if (!st.negotiating && it != c.streams.end() && it->second.get() == &st &&
+        !c.host->scope.spawn(finish_deferred_close(it->second), "stream.close")) {
+      stream_reset(st);
+      return errc::host_stopped;
+    }
+    return Status{};
+  }
   if (auto s = st.conn->mux->close_write(st.id); !s) return s.error();
   st.local_fin = true;
   st.conn->flush();
@@ -262,6 +323,10 @@ Stream::~Stream() {
     detail::stream_reset(st);
     return;
   }
+  if (st.fin_pending) {  // the close task sends the FIN after the confirmation, then lingers
+    st.released = true;
+    return;
+  }
   // Write side closed: linger until the remote closes, discarding what still arrives.
   st.dropped = true;
   auto& c = *st.conn;
@@ -318,6 +383,7 @@ asio::awaitable<Status> Stream::write(BytesView data) {
     // the remote refused (or closed) before confirming: surface it now
     if (auto s = co_await detail::stream_read_some(m_state, MutBytesView{}); !s) co_return s.error();
   }
+  if (m_state->lazy && !data.empty()) m_state->lazy_payload = true;
   co_return co_await detail::stream_write(m_state, data);
 }
 

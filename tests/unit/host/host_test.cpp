@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/rng.hpp"
 #include "host/host.hpp"
+#include "runtime/signal.hpp"
 #include "test_util.hpp"
 
 namespace lotus::host {
@@ -585,6 +587,83 @@ TEST_F(HostTest, DisconnectAndReconnectFromPeerStore) {
   auto& a = make_host();
   auto& b = make_host();
   run(io, disconnect_events(this, &a, &b, listen_loopback(b)));
+}
+
+// ------------------------------------------------------------------ lazy negotiation + close_write
+
+// What the listener saw: whether the dialer's FIN had already arrived when the handler started
+// (a listener such as js-libp2p 3.x loses data that arrives with a FIN during negotiation), and
+// how many bytes arrived before the FIN.
+struct FinProbe {
+  explicit FinProbe(asio::io_context& io) : done(io.get_executor()) {}
+  std::optional<bool> fin_at_entry;
+  std::size_t received = 0;
+  bool finished = false;
+  runtime::Signal done;
+};
+
+StreamHandler fin_probe_handler(std::shared_ptr<FinProbe> p) {
+  return [p](Stream s) -> asio::awaitable<void> {
+    p->fin_at_entry = s.remote_closed();
+    std::array<std::uint8_t, 4096> buf{};
+    while (true) {
+      auto r = co_await s.read_some(MutBytesView(buf));
+      if (!r || *r == 0) break;
+      p->received += *r;
+    }
+    const auto text = std::to_string(p->received);
+    (void)co_await s.write(as_bytes(text));
+    (void)s.close_write();
+    p->finished = true;
+    p->done.notify();
+  };
+}
+
+asio::awaitable<void> lazy_close_before_confirmation(Host* a, mf::Multiaddr addr, std::shared_ptr<FinProbe> p) {
+  auto s = co_await a->new_stream(addr, make_protocols("/fin-probe/1.0.0"));  // one protocol: lazy
+  CO_ASSERT_OK(s);
+  const Bytes data = pattern(1000, 77);
+  CO_ASSERT_OK(co_await s->write(data));
+  CO_ASSERT_OK(s->close_write());  // before the listener's confirmation could have arrived
+  auto again = co_await s->write(as_bytes("x"));
+  CO_ASSERT_TRUE(!again);
+  EXPECT_EQ(again.error(), std::error_code(errc::stream_closed));
+  auto reply = co_await s->read_to_end(64);
+  CO_ASSERT_OK(reply);
+  EXPECT_EQ(as_string_view(*reply), "1000");
+  EXPECT_EQ(s->protocol(), "/fin-probe/1.0.0");
+  CO_ASSERT_TRUE(p->fin_at_entry.has_value());
+  EXPECT_FALSE(*p->fin_at_entry) << "the FIN must wait for the remote's protocol confirmation";
+  EXPECT_EQ(p->received, 1000u);
+}
+
+TEST_F(HostTest, LazyStreamHoldsFinUntilTheRemoteConfirmed) {
+  auto& a = make_host();
+  auto& b = make_host();
+  auto probe = std::make_shared<FinProbe>(io);
+  b.set_stream_handler("/fin-probe/1.0.0", fin_probe_handler(probe));
+  run(io, lazy_close_before_confirmation(&a, listen_loopback(b), probe));
+}
+
+asio::awaitable<void> lazy_close_and_drop(Host* a, mf::Multiaddr addr, std::shared_ptr<FinProbe> p) {
+  {
+    auto s = co_await a->new_stream(addr, make_protocols("/fin-probe/1.0.0"));
+    CO_ASSERT_OK(s);
+    CO_ASSERT_OK(co_await s->write(pattern(3000, 78)));
+    CO_ASSERT_OK(s->close_write());
+  }  // dropped before the confirmation: the FIN still goes out after it
+  while (!p->finished) co_await p->done.wait();
+  CO_ASSERT_TRUE(p->fin_at_entry.has_value());
+  EXPECT_FALSE(*p->fin_at_entry);
+  EXPECT_EQ(p->received, 3000u);
+}
+
+TEST_F(HostTest, LazyStreamClosedAndDroppedBeforeConfirmationStillDeliversAndCloses) {
+  auto& a = make_host();
+  auto& b = make_host();
+  auto probe = std::make_shared<FinProbe>(io);
+  b.set_stream_handler("/fin-probe/1.0.0", fin_probe_handler(probe));
+  run(io, lazy_close_and_drop(&a, listen_loopback(b), probe));
 }
 
 }  // namespace
