@@ -112,7 +112,9 @@ asio::awaitable<id::Event> read_identify(Host::Impl& h, Stream& s, const mf::Pee
 
 }  // namespace
 
-asio::awaitable<Result<PeerInfo>> run_identify(std::shared_ptr<Conn> c) {
+namespace {
+
+asio::awaitable<Result<PeerInfo>> run_identify_once(std::shared_ptr<Conn> c) {
   auto h = c->host;
   const auto peer = *c->remote_peer;
   auto s = co_await negotiate_stream(c, one_protocol(kIdentifyProtocol));
@@ -133,6 +135,24 @@ asio::awaitable<Result<PeerInfo>> run_identify(std::shared_ptr<Conn> c) {
   assert(snapshot.has_value());
   h->emit(PeerIdentified{peer, c->id, *snapshot});
   co_return std::move(*snapshot);
+}
+
+}  // namespace
+
+asio::awaitable<Result<PeerInfo>> run_identify(std::shared_ptr<Conn> c) {
+  if (c->identify_in_flight) {
+    while (c->identify_in_flight) co_await c->identify_done.wait();
+    if (!c->identify_error) {
+      if (auto snapshot = c->host->peers.get(*c->remote_peer)) co_return std::move(*snapshot);
+    }
+    // The shared attempt failed: try once more ourselves.
+  }
+  c->identify_in_flight = true;
+  auto r = co_await run_identify_once(c);
+  c->identify_in_flight = false;
+  c->identify_error = r ? std::error_code{} : r.error();
+  c->identify_done.notify();
+  co_return r;
 }
 
 asio::awaitable<void> identify_task(std::shared_ptr<Conn> c) { (void)co_await run_identify(std::move(c)); }

@@ -34,7 +34,8 @@ Conn::Conn(std::shared_ptr<Host::Impl> h, std::uint64_t cid, tcp::socket s, Dire
       direction(dir),
       tx_wake(host->ex),
       tx_space(host->ex),
-      writer_done(host->ex) {
+      writer_done(host->ex),
+      identify_done(host->ex) {
   remote_addr = endpoint_addr(sock, true);
   local_addr = endpoint_addr(sock, false);
   rx_buf.resize(kReadChunk);

@@ -156,6 +156,12 @@ struct Conn : std::enable_shared_from_this<Conn> {
   runtime::Signal tx_wake;
   runtime::Signal tx_space;
   runtime::Signal writer_done;
+  // One identify request per connection at a time: js-libp2p (and the spec's reference
+  // implementations) accept a single inbound identify stream per peer and reset a second one.
+  // A caller arriving while one runs waits for it and shares its result.
+  bool identify_in_flight = false;
+  std::error_code identify_error;
+  runtime::Signal identify_done;
 
   ConnectionInfo info() const;
   bool usable() const { return open && !closed && !remote_go_away && mux && !mux->local_went_away(); }
