@@ -91,75 +91,58 @@ asio::awaitable<Status> Conn::secure_read_more() {
   co_return Status{};
 }
 
-asio::awaitable<Result<std::string>> Conn::negotiate_out(std::vector<std::string> protocols, bool over_secure) {
-  ms::Dialer d(ms::Dialer::Config{std::move(protocols), false});
-  if (auto s = d.start(); !s) co_return s.error();
-  Bytes& in = over_secure ? plain_in : raw_in;
+namespace {
+
+// Drives one multistream engine (Dialer or Listener) over the raw socket or the secure channel
+// until it selects a protocol; bytes read past the negotiation stay in the input buffer. The
+// engine lives in the caller's frame, which outlives this call.
+template <class Negotiator>
+asio::awaitable<Result<std::string>> run_negotiation(Conn* c, Negotiator* n, bool over_secure) {
+  Bytes& in = over_secure ? c->plain_in : c->raw_in;
   while (true) {
-    if (!d.output().empty()) {
+    if (!n->output().empty()) {
       Bytes out;
-      out.swap(d.output());
+      out.swap(n->output());
       // (no `c ? co_await a : co_await b`: g++ 12 double-destroys the temporaries)
       Status w;
       if (over_secure) {
-        w = co_await secure_write(out);
+        w = co_await c->secure_write(out);
       } else {
-        w = co_await raw_write(out);
+        w = co_await c->raw_write(out);
       }
       if (!w) co_return w.error();
     }
-    if (d.done()) break;
+    if (n->done()) break;
     if (in.empty()) {
       Status r;
       if (over_secure) {
-        r = co_await secure_read_more();
+        r = co_await c->secure_read_more();
       } else {
-        r = co_await raw_read_more();
+        r = co_await c->raw_read_more();
       }
       if (!r) co_return r.error();
     }
     Bytes chunk;
     chunk.swap(in);
-    if (auto s = d.on_bytes(chunk); !s) co_return s.error();
+    if (auto s = n->on_bytes(chunk); !s) co_return s.error();
   }
-  in = d.take_leftover();
-  co_return *d.selected();
+  in = n->take_leftover();
+  co_return *n->selected();
+}
+
+}  // namespace
+
+asio::awaitable<Result<std::string>> Conn::negotiate_out(std::vector<std::string> protocols, bool over_secure) {
+  ms::Dialer d(ms::Dialer::Config{std::move(protocols), false});
+  if (auto s = d.start(); !s) co_return s.error();
+  co_return co_await run_negotiation(this, &d, over_secure);
 }
 
 asio::awaitable<Result<std::string>> Conn::negotiate_in(std::vector<std::string> protocols, bool over_secure) {
   ms::Listener::Config lc;
   lc.protocols = std::move(protocols);
   ms::Listener l(std::move(lc));
-  Bytes& in = over_secure ? plain_in : raw_in;
-  while (true) {
-    if (!l.output().empty()) {
-      Bytes out;
-      out.swap(l.output());
-      // (no `c ? co_await a : co_await b`: g++ 12 double-destroys the temporaries)
-      Status w;
-      if (over_secure) {
-        w = co_await secure_write(out);
-      } else {
-        w = co_await raw_write(out);
-      }
-      if (!w) co_return w.error();
-    }
-    if (l.done()) break;
-    if (in.empty()) {
-      Status r;
-      if (over_secure) {
-        r = co_await secure_read_more();
-      } else {
-        r = co_await raw_read_more();
-      }
-      if (!r) co_return r.error();
-    }
-    Bytes chunk;
-    chunk.swap(in);
-    if (auto s = l.on_bytes(chunk); !s) co_return s.error();
-  }
-  in = l.take_leftover();
-  co_return *l.selected();
+  co_return co_await run_negotiation(this, &l, over_secure);
 }
 
 asio::awaitable<Status> Conn::upgrade(std::optional<mf::PeerId> expected) {
