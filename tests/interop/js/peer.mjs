@@ -349,6 +349,29 @@ node.addEventListener('peer:identify', (evt) => {
   record('identify', plain)
 })
 
+// Resolves with the identify result for peerId once js's automatic identify has produced it,
+// or undefined after timeoutMs (or when signal aborts).
+function waitIdentified (peerId, timeoutMs, signal) {
+  const have = identified.get(peerId)
+  if (have !== undefined) return Promise.resolve(have)
+  return new Promise((resolve) => {
+    const done = (v) => {
+      clearTimeout(timer)
+      node.removeEventListener('peer:identify', onIdentify)
+      signal?.removeEventListener('abort', onAbort)
+      resolve(v)
+    }
+    const onIdentify = () => {
+      const v = identified.get(peerId)
+      if (v !== undefined) done(v)
+    }
+    const onAbort = () => done(undefined)
+    const timer = setTimeout(() => done(undefined), timeoutMs)
+    node.addEventListener('peer:identify', onIdentify)
+    signal?.addEventListener('abort', onAbort)
+  })
+}
+
 function trackInboundStream (protocol, stream, connection, counter) {
   const peerId = connection.remotePeer.toString()
   stream.addEventListener('close', (evt) => {
@@ -471,6 +494,12 @@ const commands = {
     if (typeof p.peerId !== 'string') throw new Error('missing "peerId"')
     const pid = peerIdFromString(p.peerId)
     let result = p.refresh === true ? undefined : identified.get(p.peerId)
+    if (result === undefined && p.refresh !== true) {
+      // js identifies every new connection itself and allows one outbound identify stream per
+      // connection: asking again while that runs fails with TooManyOutboundProtocolStreams.
+      // Wait for the automatic result first; identify explicitly only if it never comes.
+      result = await waitIdentified(p.peerId, 5000, signal)
+    }
     if (result === undefined) {
       const conns = node.getConnections(pid)
       if (conns.length === 0) throw new Error(`not connected to ${p.peerId}`)
