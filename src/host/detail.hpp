@@ -90,6 +90,7 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   Config cfg;
   runtime::TaskScope scope;
   PeerStore peers;
+  Metrics metrics;
 
   struct Listener {
     std::shared_ptr<tcp::acceptor> acceptor;

@@ -413,6 +413,7 @@ std::vector<std::string> Host::protocols() const { return m_impl->protocol_list(
 
 PeerStore& Host::peer_store() { return m_impl->peers; }
 const PeerStore& Host::peer_store() const { return m_impl->peers; }
+const Metrics& Host::metrics() const { return m_impl->metrics; }
 
 std::uint64_t Host::add_event_listener(EventListener listener) {
   const auto id = m_impl->next_listener_id++;

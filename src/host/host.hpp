@@ -33,6 +33,7 @@
 #include "base/time.hpp"
 #include "crypto/keys.hpp"
 #include "host/errors.hpp"
+#include "host/metrics.hpp"
 #include "host/peer_store.hpp"
 #include "host/stream.hpp"
 #include "multiformats/multiaddr.hpp"
@@ -154,6 +155,9 @@ class Host {
   void set_stream_handler(std::string protocol, StreamHandler handler);
   void remove_stream_handler(const std::string& protocol);
   std::vector<std::string> protocols() const;  // every protocol we answer, built-ins included
+
+  // Counters about this host (see metrics.hpp); read on the io_context thread.
+  const Metrics& metrics() const;
 
   PeerStore& peer_store();
   const PeerStore& peer_store() const;

@@ -1,0 +1,36 @@
+// Counters a Host keeps about itself, read by the daemon's /metrics and /status.
+//
+// Plain integers: every Host member runs on its io_context thread, and so do readers
+// (Host::metrics() must be called there too). Labelled families are maps keyed by the label
+// value; keys are a small closed set (directions, transports, protocols we serve, error
+// reasons), never remote-chosen strings, so the maps stay bounded.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace lotus::host {
+
+struct Metrics {
+  // Connections that completed the upgrade, by "inbound"/"outbound" and by transport ("tcp", "ws").
+  std::map<std::string, std::uint64_t> connections_opened_by_direction;
+  std::map<std::string, std::uint64_t> connections_opened_by_transport;
+  std::uint64_t connections_closed = 0;
+  // Upgrade (multistream/noise/muxer) failures, by a short reason ("timeout", "noise",
+  // "peer_id_mismatch", "multistream", "muxer", "io").
+  std::map<std::string, std::uint64_t> handshake_failures;
+  std::uint64_t dials_started = 0;
+  std::uint64_t dials_succeeded = 0;
+  std::uint64_t dials_failed = 0;
+  // Streams opened (either direction) by negotiated protocol; protocols we do not serve or
+  // request are counted under "other".
+  std::map<std::string, std::uint64_t> streams_opened;
+  // Refusals by the limit that refused ("max_connections", "inbound_per_ip", "inbound_rate",
+  // "pending_dials", "streams_per_connection", "streams_per_protocol").
+  std::map<std::string, std::uint64_t> limit_refusals;
+  std::uint64_t bytes_in = 0;   // transport bytes (encrypted), all connections
+  std::uint64_t bytes_out = 0;
+};
+
+}  // namespace lotus::host
