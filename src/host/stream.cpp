@@ -339,7 +339,7 @@ Stream::~Stream() {
 const std::string& Stream::protocol() const { return m_state->protocol; }
 const mf::PeerId& Stream::remote_peer() const { return *m_state->conn->remote_peer; }
 std::uint64_t Stream::connection_id() const { return m_state->conn->id; }
-std::uint32_t Stream::id() const { return m_state->id; }
+std::uint64_t Stream::id() const { return m_state->id; }
 bool Stream::remote_closed() const { return m_state && m_state->remote_fin; }
 bool Stream::is_reset() const { return m_state && m_state->reset; }
 
