@@ -91,6 +91,9 @@ struct Config {
   // Stream muxers in preference order (kYamuxProtocol, kMplexProtocol; others are ignored).
   // Offered in the Noise stream_muxers extension and, failing that, by multistream-select.
   std::vector<std::string> muxers = {kYamuxProtocol, kMplexProtocol};
+  // Offer/accept the muxer inside the Noise handshake (saves a round trip). Off: the Noise
+  // payload carries no muxers and the remote's list is ignored; multistream-select decides.
+  bool early_muxer_negotiation = true;
   // mplex has no flow control: unread bytes per stream beyond this reset the stream (js and
   // go-mplex do the same; js's default is 4 MiB). At least mplex's 1 MiB message size.
   std::size_t mplex_stream_buffer = 4 * 1024 * 1024;

@@ -45,8 +45,9 @@ asio::awaitable<Status> secure_handshake(Conn& c, std::optional<mf::PeerId> expe
   noise::Config nc;
   nc.identity = &c.host->identity;
   nc.expected_remote = expected;
+  const bool early = c.host->cfg.early_muxer_negotiation;
   const auto ours = supported_muxers(c.host->cfg);
-  nc.muxers = ours;
+  if (early) nc.muxers = ours;
   noise::Handshake hs(outbound ? noise::Role::initiator : noise::Role::responder, std::move(nc),
                       SystemRng::instance());
   if (auto s = hs.start(); !s) co_return s.error();
@@ -79,7 +80,7 @@ asio::awaitable<Status> secure_handshake(Conn& c, std::optional<mf::PeerId> expe
   // support. Nothing listed by the remote: multistream-select follows. Lists without overlap:
   // the spec says the handshake MUST fail (js fails it too).
   const auto& rm = session->remote_muxers;
-  if (!rm.empty() && !ours.empty()) {
+  if (early && !rm.empty() && !ours.empty()) {
     auto chosen = select_early_muxer(ours, rm, outbound);
     if (chosen.empty()) co_return errc::muxer_negotiation_failed;
     c.muxer = std::move(chosen);

@@ -8,7 +8,7 @@
 //    and one writer task);
 //  * read_some() returns ≥ 1 byte, or an error; the remote's orderly close is
 //    runtime::errc::closed;
-//  * write() writes all of `data` (for WebSocket: one binary message) or fails;
+//  * write() writes all of `data` (WebSocket: binary messages of bounded size) or fails;
 //  * close() is abrupt, idempotent and callable at any time (also from a Watchdog while an
 //    operation is pending: that operation then fails). It is how deadlines are enforced.
 #pragma once

@@ -61,6 +61,9 @@ Result<std::shared_ptr<TlsContext>> make_tls_client_context(const TlsClientConfi
 struct WsOptions {
   std::size_t max_message_size = 1024 * 1024;  // incoming; js sends one Noise frame (≤ 64 KiB) per message
   std::size_t write_buffer = 64 * 1024;        // Beast's client masking buffer
+  // write() splits larger buffers into messages of at most this size, so that peers with a
+  // receive limit (ours: max_message_size; browsers, other stacks) accept them.
+  std::size_t max_write_message = 256 * 1024;
 };
 
 // Server side of an accepted TCP connection (tls == nullptr: plain ws). handshake() runs the

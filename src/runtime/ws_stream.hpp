@@ -5,8 +5,8 @@
 //   created ──handshake(): [TLS handshake] → HTTP upgrade──▶ open ──close frame / error──▶ closed
 #pragma once
 
+#include <algorithm>
 #include <string>
-#include <type_traits>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -46,7 +46,8 @@ class WsStream final : public ByteStream {
         m_transport(transport),
         m_remote(std::move(remote)),
         m_local(std::move(local)),
-        m_tls(tls) {
+        m_tls(tls),
+        m_max_write(std::max<std::size_t>(opts.max_write_message, 1)) {
     m_ws.binary(true);
     m_ws.auto_fragment(false);
     m_ws.read_message_max(opts.max_message_size);
@@ -83,9 +84,13 @@ class WsStream final : public ByteStream {
   }
 
   asio::awaitable<Status> write(BytesView data) override {
-    boost::system::error_code ec;
-    co_await m_ws.async_write(asio::buffer(data.data(), data.size()), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return map_ws_error(ec, false);
+    while (!data.empty()) {
+      const auto n = std::min(data.size(), m_max_write);
+      boost::system::error_code ec;
+      co_await m_ws.async_write(asio::buffer(data.data(), n), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return map_ws_error(ec, false);
+      data = data.subspan(n);
+    }
     co_return Status{};
   }
 
@@ -106,6 +111,7 @@ class WsStream final : public ByteStream {
   mf::Multiaddr m_remote;
   mf::Multiaddr m_local;
   TlsHandshake m_tls;
+  std::size_t m_max_write;
   bool m_open = false;
 };
 
