@@ -176,7 +176,8 @@ asio::awaitable<Status> Conn::upgrade(std::optional<mf::PeerId> expected) {
   if (dog.expired()) co_return errc::handshake_timeout;
 
   yamux::Config ycfg;
-  ycfg.max_streams = host->cfg.max_streams_per_connection;
+  // One above the host's limit: the host refuses (and counts) first; the engine is a backstop.
+  ycfg.max_streams = host->cfg.max_streams_per_connection + 1;
   ycfg.max_outbound_streams = host->cfg.max_streams_per_connection;
   ycfg.max_window = static_cast<std::uint32_t>(
       std::clamp<std::size_t>(host->cfg.max_stream_buffer, yamux::kInitialWindow, std::size_t{1} << 30));
@@ -221,7 +222,10 @@ void Conn::end_stream(const std::shared_ptr<StreamState>& st, bool reset, std::e
 
 Result<std::shared_ptr<StreamState>> Conn::open_stream() {
   if (closed || !open || !mux) return errc::connection_closed;
-  if (streams.size() >= host->cfg.max_streams_per_connection) return errc::too_many_streams;
+  if (streams.size() >= host->cfg.max_streams_per_connection) {
+    host->count_refusal("streams_per_connection");
+    return errc::too_many_streams;
+  }
   auto r = mux->open_stream();
   if (!r) {
     if (r.error() == yamux::errc::remote_go_away || r.error() == yamux::errc::session_closing)
@@ -249,6 +253,7 @@ void Conn::handle_events() {
         Overloaded{
             [&](const yamux::StreamOpened& e) {
               if (host->stopping || streams.size() >= host->cfg.max_streams_per_connection) {
+                if (!host->stopping) host->count_refusal("streams_per_connection");
                 (void)mux->reset(e.id);
                 return;
               }
