@@ -6,6 +6,7 @@
 
 #include "base/log.hpp"
 #include "host/detail.hpp"
+#include "runtime/dns_resolver.hpp"
 #include "runtime/watchdog.hpp"
 
 namespace lotus::host {
@@ -169,9 +170,27 @@ asio::awaitable<void> handle_inbound(std::shared_ptr<Conn> c) {
   h->on_conn_open(c);
 }
 
+// /dns*/<name>/tcp/<port> through Config::dns_resolver: every A/AAAA answer as an endpoint.
+asio::awaitable<Result<std::vector<tcp::endpoint>>> resolve_with(runtime::DnsResolver* r, mf::Multiaddr addr) {
+  auto mas = co_await r->resolve(addr);
+  if (!mas) co_return errc::resolve_failed;
+  std::vector<tcp::endpoint> out;
+  for (const auto& m : *mas)
+    if (auto ep = runtime::to_endpoint(m.without_peer_id())) out.push_back(*ep);
+  if (out.empty()) co_return errc::resolve_failed;
+  co_return out;
+}
+
 asio::awaitable<Result<ConnectionInfo>> dial_once(std::shared_ptr<Host::Impl> h, mf::Multiaddr addr,
                                                   std::optional<mf::PeerId> expected) {
-  auto eps = co_await runtime::resolve(addr);
+  Result<std::vector<tcp::endpoint>> eps = errc::resolve_failed;
+  const auto first = addr.empty() ? 0u : addr.components()[0].code;
+  if (h->cfg.dns_resolver != nullptr &&
+      (first == mf::proto::dns || first == mf::proto::dns4 || first == mf::proto::dns6)) {
+    eps = co_await resolve_with(h->cfg.dns_resolver, addr);  // the pluggable resolver
+  } else {
+    eps = co_await runtime::resolve(addr);
+  }
   if (!eps) {
     if (eps.error() == runtime::errc::unsupported_address) co_return errc::unsupported_address;
     if (eps.error() == runtime::errc::resolve_failed) co_return errc::resolve_failed;
