@@ -68,16 +68,18 @@ class Reader {
     std::string out;
     std::size_t wire_len = 1;  // the terminating zero octet
     std::size_t p = at;
+    std::size_t run_start = at;  // where the labels read since the last jump began
     bool jumped = false;
-    // Every pointer must point before the label holding it, so positions strictly decrease
-    // after each jump: the loop ends within the message size.
+    // Every pointer must point before the start of the run of labels that led to it, so run
+    // starts strictly decrease with each jump: no loops, at most `at` jumps.
     while (true) {
       if (p >= m_wire.size()) return errc::truncated;
       const std::uint8_t len = m_wire[p];
       if ((len & 0xC0) == 0xC0) {
         if (p + 1 >= m_wire.size()) return errc::truncated;
         const std::size_t target = (static_cast<std::size_t>(len & 0x3F) << 8) | m_wire[p + 1];
-        if (target >= p) return errc::bad_pointer;
+        if (target >= run_start) return errc::bad_pointer;
+        run_start = target;
         if (!jumped) *end = p + 2;
         jumped = true;
         p = target;

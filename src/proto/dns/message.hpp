@@ -4,8 +4,9 @@
 // Parser rules (every violation is an errc, never a crash or an unbounded allocation):
 //  * the whole message must be consumed exactly (no trailing bytes), at most Limits::max_message;
 //  * names: labels 1..63 octets of printable ASCII other than '.', total wire length <= 255;
-//    compression pointers (RFC 1035 §4.1.4) must point strictly backwards, before the label
-//    that holds them, so they cannot loop; the 0x40/0x80 label types are rejected;
+//    compression pointers (RFC 1035 §4.1.4) must point strictly backwards, before the start
+//    of the run of labels that led to them, so they cannot loop; 0x40/0x80 label types are
+//    rejected;
 //  * at most Limits::max_records resource records over the three sections;
 //  * A rdata is 4 octets, AAAA 16, TXT a sequence of <len><bytes> strings filling the rdata,
 //    CNAME a name; other types are kept as raw rdata.
