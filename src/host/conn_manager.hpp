@@ -59,7 +59,7 @@ struct ConnLimits {
   bool limit_loopback = false;       // apply the two limits above to 127/8 and ::1 too
   std::size_t max_pending_dials = 64;
   // Inbound streams with a running handler, per protocol and connection (default and overrides).
-  std::size_t max_inbound_streams_per_protocol = 64;
+  std::size_t max_inbound_streams_per_protocol = 256;
   std::map<std::string, std::size_t> inbound_streams_per_protocol;
   // Value of a connection that carried a new stream within the window.
   Duration recent_use_window = std::chrono::seconds(60);

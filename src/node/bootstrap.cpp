@@ -100,7 +100,9 @@ asio::awaitable<Result<std::vector<mf::Multiaddr>>> resolve_entry(std::shared_pt
     co_return co_await st->resolver->resolve(addr);
   }
   if (dns && st->resolver != nullptr) co_return co_await st->resolver->resolve(addr);
-  co_return std::vector<mf::Multiaddr>{addr};
+  std::vector<mf::Multiaddr> as_is;  // (no braced list in a coroutine: g++ 12)
+  as_is.push_back(std::move(addr));
+  co_return as_is;
 }
 
 // One resolve + dial round. Returns whether every peer of the entry is connected afterwards.

@@ -243,7 +243,11 @@ asio::awaitable<Result<std::vector<mf::Multiaddr>>> DnsResolver::resolve_dnsaddr
 asio::awaitable<Result<std::vector<mf::Multiaddr>>> DnsResolver::resolve(mf::Multiaddr addr) {
   if (addr.empty()) co_return DnsErrc::not_dns_address;
   const auto code = addr.components()[0].code;
-  if (code == mf::proto::ip4 || code == mf::proto::ip6) co_return std::vector<mf::Multiaddr>{addr};
+  if (code == mf::proto::ip4 || code == mf::proto::ip6) {
+    std::vector<mf::Multiaddr> as_is;  // (no braced list in a coroutine: g++ 12)
+    as_is.push_back(std::move(addr));
+    co_return as_is;
+  }
   std::vector<mf::Multiaddr> inputs;
   if (code == mf::proto::dnsaddr) {
     auto r = co_await resolve_dnsaddr(addr);

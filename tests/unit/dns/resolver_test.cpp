@@ -23,6 +23,14 @@ std::string new_peer() {
   return k->peer_id().to_base58();
 }
 
+// A vector from values (inside coroutines: g++ 12 miscompiles braced lists as call arguments).
+template <class T, class... A>
+std::vector<T> vec(A&&... a) {
+  std::vector<T> v;
+  (v.emplace_back(std::forward<A>(a)), ...);
+  return v;
+}
+
 mf::Multiaddr ma(const std::string& s) {
   auto r = mf::Multiaddr::parse(s);
   EXPECT_TRUE(r.has_value()) << s;
@@ -77,7 +85,7 @@ TEST_F(ResolverTest, ResolvesAAndAaaaAndTxt) {
     auto txt = co_await res->resolve_txt("host.test");
     EXPECT_TRUE(txt.has_value());
     if (txt) {
-      EXPECT_EQ(*txt, std::vector<std::string>{"hello world"});
+      EXPECT_EQ(*txt, vec<std::string>("hello world"));
     }
     auto nx = co_await res->resolve_ip("missing.test", false);
     EXPECT_EQ(nx.error(), make_error_code(dns::errc::name_error));
@@ -127,7 +135,7 @@ TEST_F(ResolverTest, FallsBackToTcpWhenTruncated) {
     auto t = co_await res->resolve_txt("big.test");
     EXPECT_TRUE(t.has_value());
     if (t) {
-      EXPECT_EQ(*t, std::vector<std::string>{"over tcp"});
+      EXPECT_EQ(*t, vec<std::string>("over tcp"));
     }
   }(&r));
   EXPECT_EQ(server.udp_queries(), 1);
@@ -215,18 +223,18 @@ TEST_F(ResolverTest, DnsaddrNestedFilteredAndExpanded) {
     auto only1 = co_await res->resolve_dnsaddr(ma("/dnsaddr/boot.test/p2p/" + a));
     EXPECT_TRUE(only1.has_value());
     if (only1) {
-      EXPECT_EQ(texts(*only1), (std::vector<std::string>{"/ip4/5.6.7.8/tcp/4001/p2p/" + a, "/ip6/::1/tcp/4001/p2p/" + a}));
+      EXPECT_EQ(texts(*only1), vec<std::string>("/ip4/5.6.7.8/tcp/4001/p2p/" + a, "/ip6/::1/tcp/4001/p2p/" + a));
     }
     // resolve(): dnsaddr then /dns4 expanded to /ip4
     auto ips = co_await res->resolve(ma("/dnsaddr/boot.test/p2p/" + c));
     EXPECT_TRUE(ips.has_value());
     if (ips) {
-      EXPECT_EQ(texts(*ips), std::vector<std::string>{"/ip4/7.7.7.7/tcp/4001/p2p/" + c});
+      EXPECT_EQ(texts(*ips), vec<std::string>("/ip4/7.7.7.7/tcp/4001/p2p/" + c));
     }
     auto d4 = co_await res->resolve(ma("/dns4/nyc.boot.test/tcp/1"));
     EXPECT_TRUE(d4.has_value());
     if (d4) {
-      EXPECT_EQ(texts(*d4), std::vector<std::string>{"/ip4/7.7.7.7/tcp/1"});
+      EXPECT_EQ(texts(*d4), vec<std::string>("/ip4/7.7.7.7/tcp/1"));
     }
     auto ip = co_await res->resolve(ma("/ip4/1.1.1.1/tcp/2"));
     EXPECT_TRUE(ip.has_value());
@@ -257,7 +265,7 @@ TEST_F(ResolverTest, DnsaddrDepthLimitLoopsAndCap) {
     auto loop = co_await res->resolve_dnsaddr(ma("/dnsaddr/a.test"));
     EXPECT_TRUE(loop.has_value());
     if (loop) {
-      EXPECT_EQ(texts(*loop), std::vector<std::string>{"/ip4/2.2.2.2/tcp/2"});
+      EXPECT_EQ(texts(*loop), vec<std::string>("/ip4/2.2.2.2/tcp/2"));
     }
     auto wide = co_await res->resolve_dnsaddr(ma("/dnsaddr/wide.test"));
     EXPECT_TRUE(wide.has_value());
