@@ -56,6 +56,7 @@ asio::awaitable<Status> Conn::raw_write(BytesView data) {
   co_await asio::async_write(sock, asio::buffer(data.data(), data.size()),
                              asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return std::error_code(ec);
+  host->metrics.bytes_out += data.size();
   co_return Status{};
 }
 
@@ -64,6 +65,7 @@ asio::awaitable<Status> Conn::raw_read_more() {
   const auto n = co_await sock.async_read_some(asio::buffer(rx_buf), asio::redirect_error(asio::use_awaitable, ec));
   if (ec == asio::error::eof) co_return errc::connection_closed;
   if (ec) co_return std::error_code(ec);
+  host->metrics.bytes_in += n;
   raw_in.insert(raw_in.end(), rx_buf.begin(), rx_buf.begin() + static_cast<std::ptrdiff_t>(n));
   co_return Status{};
 }
@@ -86,6 +88,7 @@ asio::awaitable<Status> Conn::secure_read_more() {
     const auto n = co_await sock.async_read_some(asio::buffer(rx_buf), asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::eof) co_return errc::connection_closed;
     if (ec) co_return std::error_code(ec);
+    host->metrics.bytes_in += n;
     if (auto s = secure->open(BytesView(rx_buf.data(), n), plain_in); !s) co_return s.error();
   }
   co_return Status{};
@@ -418,6 +421,7 @@ asio::awaitable<void> conn_reader(std::shared_ptr<Conn> c) {
       break;
     }
     drained = n < c->rx_buf.size();
+    c->host->metrics.bytes_in += n;
     if (!process(BytesView(c->rx_buf.data(), n))) break;
   }
 }
@@ -433,6 +437,7 @@ asio::awaitable<void> conn_writer(std::shared_ptr<Conn> c) {
     c->tx_space.notify();
     boost::system::error_code ec;
     co_await asio::async_write(c->sock, asio::buffer(c->tx_writing), asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) c->host->metrics.bytes_out += c->tx_writing.size();
     c->tx_writing.clear();
     if (ec) {
       c->tx_pending.clear();
