@@ -87,6 +87,7 @@ asio::awaitable<void> stop_node(node::Node* n) { co_await n->stop(); }
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a control API client that went away must not kill the daemon
   node::ConfigSources sources;
   for (char** e = environ; e && *e; ++e) {
     std::string kv = *e;

@@ -5,6 +5,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <fstream>
+#include <limits>
 
 #include "node/errors.hpp"
 #include "runtime/asio.hpp"
@@ -123,30 +124,17 @@ Outcome exchange(asio::io_context& io, Socket& sock, const Endpoint& ep, const s
     return out;
   }
   beast::flat_buffer buffer;
-  http::response_parser<http::empty_body> head;
-  head.body_limit(boost::none);
-  ec = run.run([&](auto h) { http::async_read_header(sock, buffer, head, std::move(h)); });
+  http::response_parser<http::buffer_body> p;
+  // Not boost::none: Beast 1.74 compares a Content-Length against an empty optional as "larger".
+  p.body_limit(std::numeric_limits<std::uint64_t>::max());
+  ec = run.run([&](auto h) { http::async_read_header(sock, buffer, p, std::move(h)); });
   if (ec) {
     out.ec = ec == asio::error::timed_out ? std::error_code(node_errc::api_timeout) : std::error_code(node_errc::api_bad_response);
     out.message = "control API: no valid response header: " + ec.message();
     return out;
   }
-  out.status = static_cast<int>(head.get().result_int());
-  const bool chunked_stream = x.mode == Exchange::Mode::stream && out.status == 200;
-  if (!chunked_stream) {
-    http::response_parser<http::string_body> p{std::move(head)};
-    p.body_limit(k_max_unary_body);
-    ec = run.run([&](auto h) { http::async_read(sock, buffer, p, std::move(h)); });
-    if (ec) {
-      out.ec = ec == asio::error::timed_out ? std::error_code(node_errc::api_timeout) : std::error_code(node_errc::api_bad_response);
-      out.message = "control API: incomplete response: " + ec.message();
-      return out;
-    }
-    out.body = std::move(p.get().body());
-    return out;
-  }
-  http::response_parser<http::buffer_body> p{std::move(head)};
-  p.body_limit(boost::none);
+  out.status = static_cast<int>(p.get().result_int());
+  const bool lines = x.mode == Exchange::Mode::stream && out.status == 200;
   std::string pending;
   char chunk[16 * 1024];
   while (!p.is_done()) {
@@ -156,10 +144,21 @@ Outcome exchange(asio::io_context& io, Socket& sock, const Endpoint& ep, const s
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
       out.ec = ec == asio::error::timed_out ? std::error_code(node_errc::api_timeout) : std::error_code(node_errc::api_bad_response);
-      out.message = "control API: stream ended abnormally: " + ec.message();
+      out.message = std::string(lines ? "control API: stream ended abnormally: " : "control API: incomplete response: ") +
+                    ec.message();
       return out;
     }
-    pending.append(chunk, sizeof chunk - p.get().body().size);
+    const std::size_t n = sizeof chunk - p.get().body().size;
+    if (!lines) {
+      if (out.body.size() + n > k_max_unary_body) {
+        out.ec = node_errc::api_bad_response;
+        out.message = "control API: response larger than 64 MiB";
+        return out;
+      }
+      out.body.append(chunk, n);
+      continue;
+    }
+    pending.append(chunk, n);
     std::size_t nl;
     while ((nl = pending.find('\n')) != std::string::npos) {
       Json item = Json::parse(pending.substr(0, nl), nullptr, false);

@@ -84,7 +84,9 @@ asio::awaitable<Result<Json>> m_id(Node* node, Json) {
 
 asio::awaitable<Result<Json>> m_peers(Node* node, Json) {
   Json s = node->status_json();
-  co_return Json{{"peers", s["peers"]}};
+  Json out = Json::object();
+  out["peers"] = std::move(s["peers"]);
+  co_return out;
 }
 
 asio::awaitable<Result<Json>> m_status(Node* node, Json) { co_return node->status_json(); }
@@ -111,7 +113,10 @@ asio::awaitable<Result<Json>> m_disconnect(Node* node, Json req) {
   if (!t || !t->peer) co_return node_errc::bad_request;
   const bool was = node->host().is_connected(*t->peer);
   node->host().disconnect(*t->peer);
-  co_return Json{{"peer_id", t->peer->to_string()}, {"was_connected", was}};
+  Json out = Json::object();
+  out["peer_id"] = t->peer->to_string();
+  out["was_connected"] = was;
+  co_return out;
 }
 
 asio::awaitable<Status> m_ping(Node* node, Json req, Emit emit) {
@@ -128,7 +133,10 @@ asio::awaitable<Status> m_ping(Node* node, Json req, Emit emit) {
   for (int i = 1; i <= count; ++i) {
     auto rtt = co_await node->host().ping(*peer);
     if (!rtt) co_return rtt.error();
-    Json item{{"seq", i}, {"rtt_ms", ms(*rtt)}, {"peer_id", peer->to_string()}};
+    Json item = Json::object();  // no braced lists in coroutines (g++ 12, see host.hpp)
+    item["seq"] = i;
+    item["rtt_ms"] = ms(*rtt);
+    item["peer_id"] = peer->to_string();
     if (auto s = co_await emit(std::move(item)); !s) co_return Status{};  // client went away
   }
   co_return Status{};
@@ -156,9 +164,15 @@ asio::awaitable<Result<Json>> m_methods(const ControlRouter* router, Json) {
   Json arr = Json::array();
   for (const auto& name : router->names()) {
     const ControlMethod* m = router->find(name);
-    arr.push_back({{"name", name}, {"summary", m->summary}, {"streaming", static_cast<bool>(m->streaming)}});
+    Json m_json = Json::object();
+    m_json["name"] = name;
+    m_json["summary"] = m->summary;
+    m_json["streaming"] = static_cast<bool>(m->streaming);
+    arr.push_back(std::move(m_json));
   }
-  co_return Json{{"methods", arr}};
+  Json out = Json::object();
+  out["methods"] = std::move(arr);
+  co_return out;
 }
 
 using UnaryFn = asio::awaitable<Result<Json>> (*)(Node*, Json);

@@ -7,6 +7,7 @@
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdio>
 #include <exception>
 #include <set>
 
@@ -98,17 +99,19 @@ struct StreamCtx {
   bool failed = false;
 };
 
+// One HTTP/1.1 chunk ("<hex size>\r\n<data>\r\n"), or the last chunk for empty `data`, framed
+// by hand into one buffer (one write per item).
 template <class Socket>
 asio::awaitable<bool> write_chunk(std::shared_ptr<StreamCtx<Socket>> ctx, std::string data) {
   if (ctx->failed) co_return false;
+  char size[24];
+  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  std::string frame = size;
+  frame += data;
+  frame += "\r\n";
   runtime::Watchdog dog(ctx->srv->ex, ctx->srv->cfg.write_timeout, [s = ctx->sock] { close_socket(*s); });
   beast::error_code ec;
-  if (data.empty()) {
-    co_await asio::async_write(*ctx->sock, http::make_chunk_last(), asio::redirect_error(asio::use_awaitable, ec));
-  } else {
-    co_await asio::async_write(*ctx->sock, http::make_chunk(asio::buffer(data)),
-                               asio::redirect_error(asio::use_awaitable, ec));
-  }
+  co_await asio::async_write(*ctx->sock, asio::buffer(frame), asio::redirect_error(asio::use_awaitable, ec));
   if (ec || dog.expired()) ctx->failed = true;
   co_return !ctx->failed;
 }
