@@ -63,6 +63,11 @@ std::string config_flags_help() {
     line += k.key + "\n";
     std::string env;
     for (const auto& e : k.env) env += (env.empty() ? "" : ", ") + ("$" + e);
+    if (k.flags.size() > 1) {
+      std::string aliases;
+      for (std::size_t i = 1; i < k.flags.size(); ++i) aliases += (i > 1 ? ", --" : "--") + k.flags[i];
+      line += std::string(46, ' ') + "also " + aliases + "\n";
+    }
     line += std::string(46, ' ') + "env " + env + "\n";
     line += std::string(46, ' ') + k.allowed + "\n";
     out += line;
