@@ -3,15 +3,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <span>
 
 #include "base/log.hpp"
 #include "crypto/keys.hpp"
+#include "node/bootstrap.hpp"
 #include "node/control_methods.hpp"
 #include "node/errors.hpp"
 #include "runtime/asio.hpp"
+#include "runtime/dns_resolver.hpp"
 #include "runtime/task_scope.hpp"
 
 namespace lotus::node {
@@ -40,7 +43,9 @@ struct Node::Impl {
   LoadedConfig loaded;
   Options opt;
   ControlRouter router;
+  std::unique_ptr<runtime::DnsResolver> dns;  // before host: outlives it (host holds a pointer)
   std::unique_ptr<host::Host> host;
+  std::unique_ptr<Bootstrapper> boot;         // after host: destroyed first
   std::unique_ptr<ControlServer> server;
   std::optional<PeerDb> db;
   std::optional<ApiEndpoint> api;
@@ -138,6 +143,10 @@ asio::awaitable<void> stop_node(std::shared_ptr<Node::Impl> n) {
   if (n->server) n->server->close();
   n->scope.request_stop();
   n->flush_timer.cancel();
+  if (n->boot) {
+    n->boot->stop();
+    co_await n->boot->join();
+  }
   co_await n->host->stop();
   if (n->server) co_await n->server->stop();
   co_await n->scope.join();
@@ -179,6 +188,20 @@ Status Node::start() {
   host::Config hc = n.opt.host;
   hc.agent_version = n.opt.agent_version;
   hc.listen_addrs.clear();
+  // Connection manager: the configured watermarks (P2P_MIN/MAX_CONNECTIONS, profiles); below
+  // min the host also redials known peers of the peer store.
+  hc.conn_manager.min_connections = cfg.connection_manager.min_connections;
+  hc.conn_manager.max_connections = cfg.connection_manager.max_connections;
+  hc.conn_manager.dial_known_peers = true;
+  hc.max_connections = std::max<std::size_t>(hc.max_connections, 2 * std::size_t{cfg.connection_manager.max_connections});
+  if (cfg.security.disable_rate_limiting) {  // inbound per-IP and rate limits off (tests, private nets)
+    hc.conn_manager.max_inbound_per_ip = hc.max_connections;
+    hc.conn_manager.inbound_per_second = 1e9;
+    hc.conn_manager.inbound_burst = hc.max_connections;
+  }
+  // Our own DNS resolver for /dns* dial addresses and /dnsaddr bootstrap entries.
+  n.dns = std::make_unique<runtime::DnsResolver>(n.io.get_executor());
+  hc.dns_resolver = n.dns.get();
   n.host = std::make_unique<host::Host>(n.io, std::move(*key), hc);
   std::size_t listening = 0;
   for (const auto& a : cfg.listen) {
@@ -205,6 +228,14 @@ Status Node::start() {
   for (const auto& f : unimplemented_features(n.loaded, std::span<const std::string_view>{}))
     n.report.push_back("feature '" + f.feature + "' enabled by " + f.key + " (" + f.source +
                        ") is not built yet: ignored");
+
+  if (!cfg.bootstrap_peers.empty()) {
+    BootstrapConfig bc;
+    bc.peers = cfg.bootstrap_peers;
+    n.boot = std::make_unique<Bootstrapper>(*n.host, std::move(bc), n.dns.get());
+    n.report.push_back("bootstrap: " + std::to_string(cfg.bootstrap_peers.size()) +
+                       " configured address(es), protected, redialled with backoff");
+  }
 
   add_core_methods(n.router, *this);
   std::weak_ptr<Impl> weak = m_impl;
@@ -233,6 +264,9 @@ Status Node::start() {
     n.report.push_back("control API off (api.listen = \"off\")");
   }
   n.started = true;
+  if (n.boot) n.boot->start();
+  n.report.push_back("connection manager: min " + std::to_string(cfg.connection_manager.min_connections) +
+                     ", max " + std::to_string(cfg.connection_manager.max_connections) + " connections");
   n.start_time = std::chrono::steady_clock::now();
 
   if (n.db) {

@@ -395,5 +395,39 @@ TEST_F(DaemonTest, SigtermLeavesNoProcessAndAConsistentStore) {
   sqlite3_close(db);
 }
 
+
+TEST_F(DaemonTest, BootstrapPeerIsDialledAndRedialledAfterItRestarts) {
+  Daemon boot, a;
+  const auto data_boot = dir("boot");
+  ASSERT_NO_FATAL_FAILURE(start(boot, data_boot, {"--profile", "bootstrap", "--peer-store-enabled=false"}));
+  ASSERT_NO_FATAL_FAILURE(start(a, dir("a"), {"--bootstrap-peers", boot.addr, "--peer-store-enabled=false"}));
+  EXPECT_NE(a.proc->stderr_text().find("bootstrap: 1 configured address"), std::string::npos) << a.proc->describe();
+  // The bootstrapper dials on its own.
+  ASSERT_TRUE(eventually([&] { return connected_to(a, boot.peer_id); })) << a.proc->describe();
+
+  // The bootstrap node restarts on the same address with the same identity (no peer store, so
+  // it does not redial a itself): a's bootstrapper reconnects.
+  auto st = stop(boot);
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(*st, 0);
+  ASSERT_TRUE(eventually([&] { return !connected_to(a, boot.peer_id); }));
+  Daemon boot2;
+  ASSERT_NO_FATAL_FAILURE(start(boot2, data_boot, {"--listen", boot.listen, "--profile", "bootstrap", "--peer-store-enabled=false"}));
+  EXPECT_EQ(boot2.peer_id, boot.peer_id);
+  EXPECT_TRUE(eventually([&] { return connected_to(a, boot.peer_id); }, 60s)) << a.proc->describe();
+  auto m = a.client().get("/metrics");
+  ASSERT_TRUE(m);
+  auto prom = node::parse_prometheus(*m.value);
+  ASSERT_TRUE(prom);
+  EXPECT_GE(prom->value("lotus_p2p_connections_opened_total", {{"direction", "outbound"}}), 2) << *m.value;
+}
+
+TEST_F(DaemonTest, ConnectionLimitsComeFromTheConfiguration) {
+  Daemon a;
+  ASSERT_NO_FATAL_FAILURE(start(a, dir("a"), {"--max-connections", "3"}, {"P2P_MIN_CONNECTIONS=2"}));
+  EXPECT_NE(a.proc->stderr_text().find("connection manager: min 2, max 3 connections"), std::string::npos)
+      << a.proc->describe();
+}
+
 }  // namespace
 }  // namespace lotus::daemon_test
