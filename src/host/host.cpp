@@ -286,8 +286,8 @@ asio::awaitable<Result<ConnectionInfo>> dial(std::shared_ptr<Host::Impl> h, mf::
   h->dials.emplace(key, pending);
   ++h->metrics.dials_started;
   auto r = co_await dial_once(h, addr.without_peer_id(), expected);
-  ++(r ? h->metrics.dials_succeeded : h->metrics.dials_failed);
   h->conn_mgr.end_dial();
+  ++(r ? h->metrics.dials_succeeded : h->metrics.dials_failed);
   h->dials.erase(key);
   pending->result = r;
   pending->done.notify();
