@@ -225,7 +225,8 @@ Status Node::start() {
   if (listening == 0 && !cfg.listen.empty())
     return n.fail(host::errc::unsupported_address, "no usable listen address (TCP only in this build)");
 
-  for (const auto& f : unimplemented_features(n.loaded, std::span<const std::string_view>{}))
+  static constexpr std::string_view k_built[] = {"bootstrap"};
+  for (const auto& f : unimplemented_features(n.loaded, std::span<const std::string_view>(k_built)))
     n.report.push_back("feature '" + f.feature + "' enabled by " + f.key + " (" + f.source +
                        ") is not built yet: ignored");
 
