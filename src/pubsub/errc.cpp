@@ -7,6 +7,7 @@ const std::error_category& category() noexcept {
       {static_cast<int>(errc::stopped), "service is not running"},
       {static_cast<int>(errc::subscription_closed), "subscription closed"},
       {static_cast<int>(errc::not_subscribed), "no subscription for topic"},
+      {static_cast<int>(errc::bad_request), "malformed control request (topic/data)"},
   });
   return cat;
 }
