@@ -235,6 +235,7 @@ void stream_reset(StreamState& st) {
 asio::awaitable<Result<Stream>> negotiate_stream(std::shared_ptr<Conn> c, std::vector<std::string> protocols) {
   auto r = c->open_stream();
   if (!r) co_return r.error();
+  c->host->conn_mgr.on_outbound_stream(c->id, Clock::now());  // connection manager: recent use
   auto st = std::move(*r);
   const bool lazy = protocols.size() == 1;
   st->protocol = protocols.front();
@@ -249,6 +250,7 @@ asio::awaitable<Result<Stream>> negotiate_stream(std::shared_ptr<Conn> c, std::v
     stream_reset(*st);
     co_return w.error();
   }
+  if (lazy) ++c->host->metrics.streams_opened[st->protocol];
   if (lazy) co_return Stream(st);  // confirmation is checked by the first read
 
   runtime::Watchdog dog(c->host->ex, c->host->cfg.negotiation_timeout, [st] { stream_reset(*st); });
@@ -257,6 +259,7 @@ asio::awaitable<Result<Stream>> negotiate_stream(std::shared_ptr<Conn> c, std::v
   dog.disarm();
   if (expired) co_return errc::negotiation_timeout;
   if (!s) co_return s.error();
+  ++c->host->metrics.streams_opened[st->protocol];
   co_return Stream(st);
 }
 
@@ -292,13 +295,23 @@ asio::awaitable<void> inbound_stream(std::shared_ptr<StreamState> st) {
     co_return;
   }
   st->protocol = *selected;
+  ++host->metrics.streams_opened[*selected];
   std::shared_ptr<const StreamHandler> handler;
   if (auto it = host->handlers.find(*selected); it != host->handlers.end()) handler = it->second;
   if (!handler || host->stopping) {
     stream_reset(*st);
     co_return;
   }
+  // Connection manager: inbound streams per protocol and connection (counted while the
+  // handler runs).
+  const auto conn_id = st->conn->id;
+  if (!host->conn_mgr.begin_inbound_stream(conn_id, *selected, Clock::now())) {
+    host->count_refusal("streams_per_protocol");
+    stream_reset(*st);
+    co_return;
+  }
   co_await (*handler)(Stream(std::move(st)));
+  host->conn_mgr.end_inbound_stream(conn_id, *selected);
 }
 
 }  // namespace detail
