@@ -64,6 +64,19 @@ const std::vector<Command>& commands() {
        "daemon (or --direct), dials directly with an ephemeral identity.\n",
        {{"direct", false, "do not use the daemon: dial from this process"}},
        &cmd_identify, 1, 1},
+      {"pubsub", "gossipsub: subscribe, publish, list peers and topics",
+       "usage: lotus-p2p pubsub sub <topic> [--count N] [--json]\n"
+       "       lotus-p2p pubsub pub <topic> <data> [--hex] [--json]\n"
+       "       lotus-p2p pubsub peers [<topic>] [--json]\n"
+       "       lotus-p2p pubsub topics [--json]\n\n"
+       "sub prints every message on the topic as it arrives (author: data, or 0x<hex>\n"
+       "when it is not UTF-8) until interrupted or N messages; pub publishes <data>\n"
+       "(UTF-8 text, or hex with --hex) and prints the message id; peers lists the\n"
+       "pubsub peers (with a topic: its subscribers, mesh members marked); topics\n"
+       "lists the daemon's subscriptions.\n",
+       {{"count", true, "N: sub stops after N messages (default: no limit)"},
+        {"hex", false, "pub: <data> is hex"}},
+       &cmd_pubsub, 1, 3},
       {"metrics", "print the daemon's Prometheus metrics",
        "usage: lotus-p2p metrics\n\nPrints GET /metrics (Prometheus text format 0.0.4).\n", {}, &cmd_metrics, 0, 0},
       {"api", "list the daemon's control API methods",

@@ -9,9 +9,11 @@
 #include <span>
 
 #include "base/log.hpp"
+#include "base/secure.hpp"
 #include "crypto/keys.hpp"
 #include "node/bootstrap.hpp"
 #include "node/control_methods.hpp"
+#include "node/control_pubsub.hpp"
 #include "node/errors.hpp"
 #include "runtime/asio.hpp"
 #include "runtime/dns_resolver.hpp"
@@ -46,6 +48,7 @@ struct Node::Impl {
   std::unique_ptr<runtime::DnsResolver> dns;  // before host: outlives it (host holds a pointer)
   std::unique_ptr<host::Host> host;
   std::unique_ptr<Bootstrapper> boot;         // after host: destroyed first
+  std::unique_ptr<pubsub::PubSub> pubsub;  // gossipsub.enabled
   std::unique_ptr<ControlServer> server;
   std::optional<PeerDb> db;
   std::optional<ApiEndpoint> api;
@@ -143,6 +146,7 @@ asio::awaitable<void> stop_node(std::shared_ptr<Node::Impl> n) {
   if (n->server) n->server->close();
   n->scope.request_stop();
   n->flush_timer.cancel();
+  if (n->pubsub) co_await n->pubsub->stop();
   if (n->boot) {
     n->boot->stop();
     co_await n->boot->join();
@@ -202,6 +206,14 @@ Status Node::start() {
   // Our own DNS resolver for /dns* dial addresses and /dnsaddr bootstrap entries.
   n.dns = std::make_unique<runtime::DnsResolver>(n.io.get_executor());
   hc.dns_resolver = n.dns.get();
+  std::optional<crypto::PrivateKey> pubsub_key;  // gossipsub signs with the identity key (explicit copy)
+  if (cfg.gossipsub.enabled) {
+    Bytes pb = key->to_protobuf();
+    auto copy = crypto::PrivateKey::from_protobuf(pb);
+    secure_wipe(pb);
+    if (!copy) return n.fail(copy.error(), "cannot copy the identity key for gossipsub");
+    pubsub_key.emplace(std::move(*copy));
+  }
   n.host = std::make_unique<host::Host>(n.io, std::move(*key), hc);
   std::size_t listening = 0;
   for (const auto& a : cfg.listen) {
@@ -225,8 +237,15 @@ Status Node::start() {
   if (listening == 0 && !cfg.listen.empty())
     return n.fail(host::errc::unsupported_address, "no usable listen address (TCP only in this build)");
 
-  static constexpr std::string_view k_built[] = {"bootstrap"};
-  for (const auto& f : unimplemented_features(n.loaded, std::span<const std::string_view>(k_built)))
+  std::vector<std::string_view> implemented = {"bootstrap"};
+  if (pubsub_key) {
+    // the options the reference node sets on js gossipsub (emitSelf, allowPublishToZeroTopicPeers, doPX)
+    n.pubsub = std::make_unique<pubsub::PubSub>(*n.host, std::move(*pubsub_key), pubsub::reference_config());
+    if (auto st = n.pubsub->start(); !st) return n.fail(st.error(), "cannot start gossipsub: " + st.error().message());
+    register_pubsub_methods(n.router, *n.pubsub);
+    implemented.push_back("gossipsub");
+  }
+  for (const auto& f : unimplemented_features(n.loaded, std::span<const std::string_view>(implemented)))
     n.report.push_back("feature '" + f.feature + "' enabled by " + f.key + " (" + f.source +
                        ") is not built yet: ignored");
 
@@ -303,6 +322,7 @@ const host::Host& Node::host() const { return *m_impl->host; }
 ControlRouter& Node::router() { return m_impl->router; }
 const LoadedConfig& Node::config() const { return m_impl->loaded; }
 std::optional<ApiEndpoint> Node::api_endpoint() const { return m_impl->api; }
+pubsub::PubSub* Node::pubsub() { return m_impl->pubsub.get(); }
 PeerDb* Node::peer_db() { return m_impl->db ? &*m_impl->db : nullptr; }
 
 void Node::note_dial_failure(const mf::PeerId& peer) {

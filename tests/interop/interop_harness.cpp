@@ -492,7 +492,9 @@ asio::awaitable<Result<std::string>> start_host(host::Host* h, std::shared_ptr<C
 
 CppNode::CppNode(Options options) : m_log(std::make_shared<Log>()) {
   std::signal(SIGPIPE, SIG_IGN);
-  auto key = crypto::PrivateKey::generate(crypto::KeyType::ed25519);
+  DeterministicRng seeded(options.key_seed);
+  auto key = options.key_seed != 0 ? crypto::PrivateKey::generate(crypto::KeyType::ed25519, seeded)
+                                   : crypto::PrivateKey::generate(crypto::KeyType::ed25519);
   if (!key) throw std::runtime_error("key generation failed: " + key.error().message());
   m_peer_id = key->peer_id();
   host::Config cfg;

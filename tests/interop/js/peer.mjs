@@ -33,6 +33,7 @@
 //   events {since=0}                -> {events:[{seq, type, ...}], next}
 //   wait_event {match:{k:v..}, since=0} -> the first event (seq >= since) whose fields equal match
 //   stop {}                         -> {} then the process exits 0
+//   pubsub_* (only with --pubsub)   see the gossipsub block
 //
 // Events: connection_open / connection_close {peerId, remoteAddr, direction, connId},
 //         identify {peerId, agentVersion, protocolVersion, protocols, listenAddrs, observedAddr},
@@ -104,6 +105,7 @@ function parseArgs (argv) {
     else if (a === '--no-listen') opts.listen = ''
     else if (a === '--key-seed') opts.keySeed = next()
     else if (a === '--agent') opts.agent = next()
+    else if (a === '--pubsub') opts.pubsub = true // gossipsub block below
     else throw new Error(`unknown argument ${a}`)
   }
   return opts
@@ -309,6 +311,7 @@ if (opts.agent) {
   config.nodeInfo = { userAgent: opts.agent }
 }
 
+if (opts.pubsub) await pubsubConfigure(config)
 const node = await createLibp2p(config)
 const identified = new Map() // peerId string -> latest identify result (plain object)
 
@@ -430,6 +433,148 @@ const handlerOpts = { maxInboundStreams: 1024, maxOutboundStreams: 1024 }
 await node.handle(ECHO, echoHandler, handlerOpts)
 await node.handle(RESET, resetHandler, handlerOpts)
 await node.start()
+if (opts.pubsub) pubsubAttach()
+
+// ---------------------------------------------------------------- gossipsub (--pubsub)
+// --pubsub adds @libp2p/gossipsub as services.pubsub with the options the Lotus reference node
+// sets ({allowPublishToZeroTopicPeers, emitSelf, doPX}; StrictSign) and:
+//   pubsub_sub {topic} / pubsub_unsub {topic}      -> {topics}
+//   pubsub_pub {topic, data}                       -> {recipients:[peerId..]}   (data: UTF-8 text)
+//   pubsub_peers {topic?, minSubscribers?, minMesh?} -> {peers, topics, subscribers, mesh}
+//        (waits until the topic has that many subscribers / mesh peers)
+//   pubsub_pub_forged {peerId, topic, data, tamper="data"|"signature"|"none", subscribe=true}
+//        builds a message signed with our key, then tampers with it (flips a data byte after
+//        signing, or a signature byte), and writes it as one raw RPC (optionally with our
+//        subscription) on a NEW /meshsub/1.1.0 stream to peerId, then closes the stream
+//                                                  -> {seqno}
+// Events: pubsub_message {topic, from, data, seqno, self} (every 'message' gossipsub emits)
+// (js-libp2p requires an explicit private key for forging; --pubsub generates one when
+//  --key-seed is not given.)
+
+async function pubsubConfigure (cfg) {
+  const { gossipsub } = await import('@libp2p/gossipsub')
+  if (cfg.privateKey == null) {
+    const { generateKeyPair } = await import('@libp2p/crypto/keys')
+    cfg.privateKey = await generateKeyPair('Ed25519')
+  }
+  cfg.services.pubsub = gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: true, doPX: true })
+}
+
+function pubsubAttach () {
+  node.services.pubsub.addEventListener('message', (evt) => {
+    const m = evt.detail
+    const from = m.type === 'signed' ? m.from.toString() : null
+    record('pubsub_message', {
+      topic: m.topic,
+      from,
+      data: new TextDecoder().decode(m.data),
+      seqno: m.type === 'signed' ? m.sequenceNumber.toString() : null,
+      self: from === node.peerId.toString()
+    })
+  })
+}
+
+function pubsubTopic (p) {
+  if (typeof p.topic !== 'string' || p.topic.length === 0) throw new Error('missing "topic"')
+  return p.topic
+}
+
+function uvarint (n) {
+  const out = []
+  while (n >= 0x80) { out.push((n & 0x7f) | 0x80); n = Math.floor(n / 128) }
+  out.push(n)
+  return Uint8Array.from(out)
+}
+
+let forgedSeqno = BigInt(Date.now()) * 1000000n + 500000000n
+
+const pubsubCommands = {
+  async pubsub_sub (p) {
+    node.services.pubsub.subscribe(pubsubTopic(p))
+    return { topics: node.services.pubsub.getTopics() }
+  },
+
+  async pubsub_unsub (p) {
+    node.services.pubsub.unsubscribe(pubsubTopic(p))
+    return { topics: node.services.pubsub.getTopics() }
+  },
+
+  async pubsub_pub (p) {
+    const data = new TextEncoder().encode(String(p.data ?? ''))
+    const r = await node.services.pubsub.publish(pubsubTopic(p), data)
+    return { recipients: r.recipients.map(x => x.toString()) }
+  },
+
+  async pubsub_peers (p, signal) {
+    const ps = node.services.pubsub
+    // optional waits (until the signal's timeout): minSubscribers / minMesh peers on p.topic
+    const minSubs = Number(p.minSubscribers ?? 0)
+    const minMesh = Number(p.minMesh ?? 0)
+    const ready = () => typeof p.topic !== 'string' ||
+      (ps.getSubscribers(p.topic).length >= minSubs && ps.getMeshPeers(p.topic).length >= minMesh)
+    while (!ready()) {
+      await withSignal(new Promise((resolve) => {
+        const done = () => {
+          ps.removeEventListener('subscription-change', done)
+          ps.removeEventListener('gossipsub:heartbeat', done)
+          resolve()
+        }
+        ps.addEventListener('subscription-change', done)
+        ps.addEventListener('gossipsub:heartbeat', done)
+      }), signal, `pubsub peers on ${p.topic}`)
+    }
+    const out = { peers: ps.getPeers().map(x => x.toString()), topics: ps.getTopics() }
+    if (typeof p.topic === 'string') {
+      out.subscribers = ps.getSubscribers(p.topic).map(x => x.toString())
+      out.mesh = ps.getMeshPeers(p.topic).map(x => x.toString())
+    }
+    return out
+  },
+
+  async pubsub_pub_forged (p, signal) {
+    const { RPC } = await import('@libp2p/gossipsub/message')
+    const { publicKeyToProtobuf } = await import('@libp2p/crypto/keys')
+    const topic = pubsubTopic(p)
+    const tamper = p.tamper ?? 'data'
+    if (!['data', 'signature', 'none'].includes(tamper)) throw new Error('bad "tamper"')
+    const seq = ++forgedSeqno
+    const seqno = new Uint8Array(8)
+    new DataView(seqno.buffer).setBigUint64(0, seq, false)
+    const msg = {
+      from: node.peerId.toMultihash().bytes,
+      data: new TextEncoder().encode(String(p.data ?? '')),
+      seqno,
+      topic
+    }
+    const prefix = new TextEncoder().encode('libp2p-pubsub:')
+    const body = RPC.Message.encode(msg)
+    const toSign = new Uint8Array(prefix.length + body.length)
+    toSign.set(prefix, 0)
+    toSign.set(body, prefix.length)
+    msg.signature = await config.privateKey.sign(toSign)
+    msg.key = publicKeyToProtobuf(config.privateKey.publicKey)
+    if (tamper === 'data') {
+      msg.data = Uint8Array.from(msg.data)
+      msg.data[0] ^= 0x01
+    } else if (tamper === 'signature') {
+      msg.signature = Uint8Array.from(msg.signature)
+      msg.signature[0] ^= 0x01
+    }
+    const rpc = {
+      subscriptions: p.subscribe === false ? [] : [{ subscribe: true, topic }],
+      messages: [msg]
+    }
+    const bytes = RPC.encode(rpc)
+    const len = uvarint(bytes.length)
+    const frame = new Uint8Array(len.length + bytes.length)
+    frame.set(len, 0)
+    frame.set(bytes, len.length)
+    const stream = await openStream(p, '/meshsub/1.1.0', signal)
+    if (!stream.send(frame)) await stream.onDrain({ signal })
+    await stream.close({ signal })
+    return { seqno: seq.toString() }
+  }
+}
 
 // ---------------------------------------------------------------- commands
 
@@ -659,6 +804,8 @@ const commands = {
     return {}
   }
 }
+
+if (opts.pubsub) Object.assign(commands, pubsubCommands)
 
 let stopping = false
 async function shutdown (code) {
