@@ -353,7 +353,9 @@ asio::awaitable<void> fan_rpc(ImplPtr d, std::shared_ptr<FanOut> f, kad::PeerInf
                               bool expect_reply) {
   auto r = co_await rpc(d, peer, m, expect_reply);
   bool ok = r.has_value();
-  if (ok && expect_reply) ok = *r && (*r)->type == m.type && (*r)->record == m.record;
+  if (ok && expect_reply)
+    ok = *r && (*r)->type == m.type && (*r)->record.has_value() == m.record.has_value() &&
+         (!m.record || ((*r)->record->key == m.record->key && (*r)->record->value == m.record->value));
   ++(ok ? f->ok : f->failed);
   --f->pending;
   f->sig.notify();
@@ -741,8 +743,9 @@ asio::awaitable<Result<ValueResult>> Dht::get_value(Bytes key) {
     holders.push_back(d->host.peer_id());
   }
   auto seeds = d->seeds(target, d->cfg.k);
+  const bool no_seeds = seeds.empty();
   std::shared_ptr<QueryState> q;
-  if (!seeds.empty()) {
+  if (!no_seeds) {
     auto lc = d->lookup_config();
     lc.value_quorum = d->cfg.value_quorum;
     q = make_query(*d, kad::LookupKind::get_value, key, std::move(seeds), lc);
@@ -754,7 +757,7 @@ asio::awaitable<Result<ValueResult>> Dht::get_value(Bytes key) {
         holders.push_back(fr.from);
       }
   }
-  if (found.empty()) co_return seeds.empty() ? errc::no_peers : errc::not_found;
+  if (found.empty()) co_return no_seeds ? errc::no_peers : errc::not_found;
   std::vector<BytesView> values;
   for (const auto& r : found) values.push_back(r.value);
   auto best = d->validators.select(key, values);
