@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <map>
 #include <set>
@@ -33,6 +35,7 @@ const std::error_category& category() noexcept {
       {static_cast<int>(errc::bad_response), "peer sent a malformed or mismatched response"},
       {static_cast<int>(errc::peer_stream_limit), "too many requests on one stream"},
       {static_cast<int>(errc::no_response), "no peer answered the query"},
+      {static_cast<int>(errc::store_io), "record store database error"},
   });
   return cat;
 }
@@ -51,13 +54,18 @@ namespace {
 constexpr std::size_t kReadBuf = 16 * 1024;
 constexpr std::size_t kMaxRefreshCpl = 15;
 
+// RFC 3339 with nanoseconds, as go-libp2p (RFC3339Nano) and js (@libp2p/record) write it.
 std::string rfc3339_now() {
-  const std::time_t t = std::time(nullptr);
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() % 1'000'000'000;
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[32];
-  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf, n);
+  char buf[48];
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[16];
+  const int m = std::snprintf(frac, sizeof frac, ".%09lldZ", static_cast<long long>(ns < 0 ? 0 : ns));
+  return std::string(buf, n) + std::string(frac, static_cast<std::size_t>(m));
 }
 
 bool lists(const std::vector<std::string>& protocols, const std::string& p) {
@@ -834,6 +842,7 @@ void Dht::add_server(const mf::PeerId& peer, std::vector<mf::Multiaddr> addrs) {
 
 const kad::RoutingTable& Dht::routing_table() const { return m_impl->table; }
 const kad::RecordStore& Dht::record_store() const { return *m_impl->records; }
+kad::RecordStore& Dht::record_store() { return *m_impl->records; }
 const kad::ProviderStore& Dht::provider_store() const { return m_impl->providers; }
 const kad::ValidatorRegistry& Dht::validators() const { return m_impl->validators; }
 const Config& Dht::config() const { return m_impl->cfg; }

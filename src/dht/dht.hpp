@@ -65,6 +65,7 @@ enum class errc {
   bad_response,       // a peer answered with a malformed or mismatched message
   peer_stream_limit,  // too many requests on one inbound stream
   no_response,        // no peer answered the query
+  store_io,           // the record store's database failed
 };
 const std::error_category& category() noexcept;
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), category()}; }
@@ -174,6 +175,7 @@ class Dht {
 
   const kad::RoutingTable& routing_table() const;
   const kad::RecordStore& record_store() const;
+  kad::RecordStore& record_store();  // e.g. to preload records (not validated here)
   const kad::ProviderStore& provider_store() const;
   const kad::ValidatorRegistry& validators() const;
   const Config& config() const;
