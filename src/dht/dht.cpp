@@ -573,10 +573,15 @@ void Dht::Impl::on_host_event(const host::Event& ev) {
   if (stopping) return;
   if (const auto* id = std::get_if<host::PeerIdentified>(&ev)) {
     const bool server = lists(id->info.protocols, cfg.protocol_id);
+    const bool was_empty = table.size() == 0;
     if (server || table.contains(id->peer))
       (void)table.update(kad::PeerInfo{id->peer, id->info.addrs, kad::ConnectionType::connected}, server,
                          Clock::now());
     drain_routing_events();
+    if (cfg.refresh_on_first_peer && was_empty && table.size() > 0 && !refreshing) {
+      next_refresh = Clock::now();
+      maintenance.notify();
+    }
   }
 }
 

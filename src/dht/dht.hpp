@@ -92,6 +92,7 @@ struct Config {
   Duration inbound_idle_timeout = std::chrono::seconds(60);
   std::size_t max_concurrent_rpcs = 256;  // outbound RPCs in flight across all queries
   bool refresh_on_start = false;  // run a refresh at start (bootstrap() does it anyway)
+  bool refresh_on_first_peer = false;  // run a refresh when the routing table gets its first peer
   // Engine settings (limits, routing table, stores). k/alpha/timeouts/TTLs above override the
   // corresponding fields here when the Dht is constructed.
   kad::Config engine;

@@ -9,6 +9,9 @@
 
 #include "base/log.hpp"
 #include "crypto/keys.hpp"
+#include "dht/dht.hpp"
+#include "dht/sqlite_record_store.hpp"
+#include "node/control_dht.hpp"
 #include "node/control_methods.hpp"
 #include "node/errors.hpp"
 #include "runtime/asio.hpp"
@@ -41,6 +44,7 @@ struct Node::Impl {
   Options opt;
   ControlRouter router;
   std::unique_ptr<host::Host> host;
+  std::unique_ptr<dht::Dht> dht;  // when dht.enabled
   std::unique_ptr<ControlServer> server;
   std::optional<PeerDb> db;
   std::optional<ApiEndpoint> api;
@@ -138,6 +142,7 @@ asio::awaitable<void> stop_node(std::shared_ptr<Node::Impl> n) {
   if (n->server) n->server->close();
   n->scope.request_stop();
   n->flush_timer.cancel();
+  if (n->dht) co_await n->dht->stop();
   co_await n->host->stop();
   if (n->server) co_await n->server->stop();
   co_await n->scope.join();
@@ -202,7 +207,23 @@ Status Node::start() {
   if (listening == 0 && !cfg.listen.empty())
     return n.fail(host::errc::unsupported_address, "no usable listen address (TCP only in this build)");
 
-  for (const auto& f : unimplemented_features(n.loaded, std::span<const std::string_view>{}))
+  // DHT (dht.enabled): server mode registers dht.protocol on the host; records persist in
+  // <data dir>/dht.sqlite.
+  std::vector<std::string_view> implemented;
+  if (cfg.dht.enabled) {
+    dht::Config dc;
+    dc.protocol_id = cfg.dht.protocol;
+    dc.mode = cfg.dht.server ? dht::Mode::server : dht::Mode::client;
+    dc.refresh_on_first_peer = true;  // bootstrap as soon as the first DHT server is identified
+    auto store = dht::SqliteRecordStore::open((dir / "dht.sqlite").string(), {}, Clock::now());
+    if (!store) return n.fail(store.error(), "cannot open DHT record store " + (dir / "dht.sqlite").string());
+    n.dht = std::make_unique<dht::Dht>(*n.host, std::move(dc), std::move(*store));
+    if (auto s = n.dht->start(); !s) return n.fail(s.error(), "cannot start the DHT: " + s.error().message());
+    register_dht_methods(n.router, *n.dht);
+    implemented = {"dht", "dht-server"};
+    n.report.push_back(std::string("DHT ") + (cfg.dht.server ? "server" : "client") + " on " + cfg.dht.protocol);
+  }
+  for (const auto& f : unimplemented_features(n.loaded, std::span<const std::string_view>(implemented)))
     n.report.push_back("feature '" + f.feature + "' enabled by " + f.key + " (" + f.source +
                        ") is not built yet: ignored");
 
@@ -266,6 +287,7 @@ asio::awaitable<void> Node::stop() { return stop_node(m_impl); }
 host::Host& Node::host() { return *m_impl->host; }
 const host::Host& Node::host() const { return *m_impl->host; }
 ControlRouter& Node::router() { return m_impl->router; }
+dht::Dht* Node::dht() { return m_impl->dht.get(); }
 const LoadedConfig& Node::config() const { return m_impl->loaded; }
 std::optional<ApiEndpoint> Node::api_endpoint() const { return m_impl->api; }
 PeerDb* Node::peer_db() { return m_impl->db ? &*m_impl->db : nullptr; }
