@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -73,11 +74,29 @@ class DhtInteropTest : public ::testing::Test {
       for (auto* js : {js1.get(), js2.get()})
         if (js) std::cerr << "---- js " << js->peer_id() << " stderr ----\n" << js->stderr_text() << "\n";
     }
-    if (dht) node->run([d = dht]() -> asio::awaitable<void> { co_await d->stop(); });
-    dht.reset();
+    // Stopped and destroyed on the io thread (the Dht is not thread-safe).
+    if (dht) node->run([this]() -> asio::awaitable<void> {
+      co_await dht->stop();
+      dht.reset();
+    });
     js1.reset();
     js2.reset();
     node.reset();
+  }
+
+  // Polls `pred` on the io thread every 10 ms until it holds or `timeout` passes (for effects of
+  // one-way messages such as ADD_PROVIDER, which have no reply to wait for).
+  bool eventually(std::function<bool()> pred, Millis timeout = 10s) {
+    return node->run([this, pred, timeout]() -> asio::awaitable<bool> {
+      asio::steady_timer t(node->io());
+      const auto deadline = Clock::now() + timeout;
+      while (!pred()) {
+        if (Clock::now() >= deadline) co_return false;
+        t.expires_after(std::chrono::milliseconds(10));
+        co_await t.async_wait(asio::use_awaitable);
+      }
+      co_return true;
+    }, timeout + 5s);
   }
 
   Result<host::ConnectionInfo> dial(const std::string& addr) {
@@ -113,7 +132,7 @@ TEST_F(DhtInteropTest, JsPutCppGet) {
   });
   ASSERT_TRUE(local.has_value());
   EXPECT_EQ(*local, value);
-  // And GET_VALUE answered by js: the newer value put by js2 only reaches us through a lookup.
+  // A newer value from js2 (PUT to us and js1); get_value asks both js nodes (GET_VALUE).
   const std::string newer = R"({"resourceId":"js-1","resourceType":"interop-test","createdAt":3})";
   auto put2 = js2->call("dht_put", {{"key", key}, {"value", newer}}, 30s);
   EXPECT_GE(put2.at("stored").get<int>(), 1) << put2.dump();
@@ -148,10 +167,7 @@ TEST_F(DhtInteropTest, ProvidersBothWays) {
 
   js1->call("dht_provide", {{"mhHex", hex(mh_js)}}, 30s);
   // js sent ADD_PROVIDER to us.
-  auto stored = node->run([this, mh_js]() -> asio::awaitable<std::size_t> {
-    co_return dht->provider_store().get(mh_js, Clock::now(), 10).size();
-  });
-  EXPECT_EQ(stored, 1u);
+  EXPECT_TRUE(eventually([this, mh_js] { return dht->provider_store().get(mh_js, Clock::now(), 10).size() == 1; }));
   auto provs = node->run([this, mh_js]() { return dht->find_providers(mh_js, 5); }, 30s);
   ASSERT_TRUE(provs.has_value()) << provs.error().message();
   ASSERT_FALSE(provs->providers.empty());
