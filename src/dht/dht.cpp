@@ -252,6 +252,11 @@ asio::awaitable<void> ping_task(ImplPtr d, kad::PeerInfo peer) {
   d->drain_routing_events();
 }
 
+asio::awaitable<void> drop_stream(host::Stream s) {
+  s.reset();
+  co_return;
+}
+
 // Serves one inbound stream: several requests, answered in order.
 asio::awaitable<void> serve_stream(ImplPtr d, host::Stream s) {
   const mf::PeerId from = s.remote_peer();
@@ -607,6 +612,7 @@ void Dht::Impl::apply_mode() {
     host.set_stream_handler(cfg.protocol_id, [weak](host::Stream s) -> asio::awaitable<void> {
       // Not a coroutine itself: hands the stream to serve_stream, which owns what it uses.
       auto d = weak.lock();
+      if (!d) return drop_stream(std::move(s));
       return serve_stream(std::move(d), std::move(s));
     });
   } else {
