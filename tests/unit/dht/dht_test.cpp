@@ -389,7 +389,7 @@ TEST_F(DhtTest, FiftyNodeLoopbackNetwork) {
       EXPECT_FALSE(fp->peer.addrs.empty()) << i;
       EXPECT_LE(fp->stats.hops, 6u) << i;
     }
-  }(), 120s);
+  }(), 300s);  // hang guard only (sanitizer builds are several times slower)
 }
 
 }  // namespace
