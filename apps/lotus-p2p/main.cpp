@@ -86,6 +86,16 @@ const std::vector<Command>& commands() {
        "usage: lotus-p2p call <method> [<json-object>]\n\nPOSTs the request (default {}) to /api/v1/<method> and "
        "prints the reply;\nstreaming methods print one JSON object per line as items arrive.\n",
        {}, &cmd_call, 1, 2},
+      {"dht", "use the daemon's Kademlia DHT (put, get, provide, findprovs, findpeer)",
+       "usage: lotus-p2p dht put <key> <value> [--b64]\n"
+       "       lotus-p2p dht get <key> [--b64]\n"
+       "       lotus-p2p dht provide <key|cid>\n"
+       "       lotus-p2p dht findprovs <key|cid> [--limit N]\n"
+       "       lotus-p2p dht findpeer <peer-id>\n\n"
+       "Keys are UTF-8 (Lotus resources: resource:<type>:<id>); a CID names its multihash.\n"
+       "Values are UTF-8 text, or base64 with --b64. Query statistics go to stderr.\n",
+       {{"b64", false, "values as base64"}, {"limit", true, "N: providers to find, 1..1000 (default 20)"}},
+       &cmd_dht, 2, 3},
   };
   return table;
 }

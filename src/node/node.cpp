@@ -12,6 +12,9 @@
 #include "base/secure.hpp"
 #include "crypto/keys.hpp"
 #include "node/bootstrap.hpp"
+#include "dht/dht.hpp"
+#include "dht/sqlite_record_store.hpp"
+#include "node/control_dht.hpp"
 #include "node/control_methods.hpp"
 #include "node/control_pubsub.hpp"
 #include "node/errors.hpp"
@@ -49,6 +52,7 @@ struct Node::Impl {
   std::unique_ptr<host::Host> host;
   std::unique_ptr<Bootstrapper> boot;         // after host: destroyed first
   std::unique_ptr<pubsub::PubSub> pubsub;  // gossipsub.enabled
+  std::unique_ptr<dht::Dht> dht;  // when dht.enabled
   std::unique_ptr<ControlServer> server;
   std::optional<PeerDb> db;
   std::optional<ApiEndpoint> api;
@@ -146,6 +150,7 @@ asio::awaitable<void> stop_node(std::shared_ptr<Node::Impl> n) {
   if (n->server) n->server->close();
   n->scope.request_stop();
   n->flush_timer.cancel();
+  if (n->dht) co_await n->dht->stop();
   if (n->pubsub) co_await n->pubsub->stop();
   if (n->boot) {
     n->boot->stop();
@@ -238,6 +243,22 @@ Status Node::start() {
     return n.fail(host::errc::unsupported_address, "no usable listen address (TCP only in this build)");
 
   std::vector<std::string_view> implemented = {"bootstrap"};
+  // DHT (dht.enabled): server mode registers dht.protocol on the host; records persist in
+  // <data dir>/dht.sqlite.
+  if (cfg.dht.enabled) {
+    dht::Config dc;
+    dc.protocol_id = cfg.dht.protocol;
+    dc.mode = cfg.dht.server ? dht::Mode::server : dht::Mode::client;
+    dc.refresh_on_first_peer = true;  // bootstrap as soon as the first DHT server is identified
+    auto store = dht::SqliteRecordStore::open((dir / "dht.sqlite").string(), {}, Clock::now());
+    if (!store) return n.fail(store.error(), "cannot open DHT record store " + (dir / "dht.sqlite").string());
+    n.dht = std::make_unique<dht::Dht>(*n.host, std::move(dc), std::move(*store));
+    if (auto s = n.dht->start(); !s) return n.fail(s.error(), "cannot start the DHT: " + s.error().message());
+    register_dht_methods(n.router, *n.dht);
+    implemented.push_back("dht");
+    implemented.push_back("dht-server");
+    n.report.push_back(std::string("DHT ") + (cfg.dht.server ? "server" : "client") + " on " + cfg.dht.protocol);
+  }
   if (pubsub_key) {
     // the options the reference node sets on js gossipsub (emitSelf, allowPublishToZeroTopicPeers, doPX)
     n.pubsub = std::make_unique<pubsub::PubSub>(*n.host, std::move(*pubsub_key), pubsub::reference_config());
@@ -320,6 +341,7 @@ asio::awaitable<void> Node::stop() { return stop_node(m_impl); }
 host::Host& Node::host() { return *m_impl->host; }
 const host::Host& Node::host() const { return *m_impl->host; }
 ControlRouter& Node::router() { return m_impl->router; }
+dht::Dht* Node::dht() { return m_impl->dht.get(); }
 const LoadedConfig& Node::config() const { return m_impl->loaded; }
 std::optional<ApiEndpoint> Node::api_endpoint() const { return m_impl->api; }
 pubsub::PubSub* Node::pubsub() { return m_impl->pubsub.get(); }

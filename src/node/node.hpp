@@ -37,6 +37,10 @@
 #include "pubsub/pubsub.hpp"
 #include "runtime/asio_fwd.hpp"
 
+namespace lotus::dht {
+class Dht;
+}
+
 namespace lotus::node {
 
 inline constexpr const char* kVersion = "0.1.0";
@@ -70,6 +74,7 @@ class Node {
   host::Host& host();
   const host::Host& host() const;
   ControlRouter& router();
+  dht::Dht* dht();  // nullptr unless dht.enabled (then started by start())
   const LoadedConfig& config() const;
   std::optional<ApiEndpoint> api_endpoint() const;
   PeerDb* peer_db();  // nullptr when peer_store.enabled = false

@@ -34,6 +34,18 @@
 //   wait_event {match:{k:v..}, since=0} -> the first event (seq >= since) whose fields equal match
 //   stop {}                         -> {} then the process exits 0
 //   pubsub_* (only with --pubsub)   see the gossipsub block
+//   With --dht <protocol> (kad-dht 16.1.0 in server mode on that protocol id; see the kad-dht
+//   block below for its configuration). Keys: "key" (UTF-8) or "keyHex"; values: "value" (UTF-8)
+//   or "valueHex"; content keys for provide/findprovs: "mhHex", a multihash (a raw CIDv1 of it
+//   is what js announces; the DHT key is the multihash itself):
+//   dht_put {key, value}            -> {stored, errors:[...]}   (PUT_VALUE acks from remote peers)
+//   dht_get {key}                   -> {value, valueHex, from}  (error "not found" if none)
+//   dht_provide {mhHex}             -> {}
+//   dht_findprovs {mhHex, limit=20} -> {providers:[{peerId, addrs}]}
+//   dht_findpeer {peerId}           -> {peerId, addrs}
+//   dht_closest {key|keyHex}        -> {peers:[peerId...]}      (FIND_NODE lookup)
+//   dht_table {}                    -> {size, peers:[peerId...]}
+//   dht_wait_peer {peerId}          -> {size} once peerId is in the routing table
 //
 // Events: connection_open / connection_close {peerId, remoteAddr, direction, connId},
 //         identify {peerId, agentVersion, protocolVersion, protocols, listenAddrs, observedAddr},
@@ -106,6 +118,7 @@ function parseArgs (argv) {
     else if (a === '--key-seed') opts.keySeed = next()
     else if (a === '--agent') opts.agent = next()
     else if (a === '--pubsub') opts.pubsub = true // gossipsub block below
+    else if (a === '--dht') opts.dht = next()
     else throw new Error(`unknown argument ${a}`)
   }
   return opts
@@ -312,6 +325,8 @@ if (opts.agent) {
 }
 
 if (opts.pubsub) await pubsubConfigure(config)
+if (opts.dht) config.services.dht = await dhtService(opts.dht)
+
 const node = await createLibp2p(config)
 const identified = new Map() // peerId string -> latest identify result (plain object)
 
@@ -806,6 +821,7 @@ const commands = {
 }
 
 if (opts.pubsub) Object.assign(commands, pubsubCommands)
+if (opts.dht) Object.assign(commands, dhtCommands())
 
 let stopping = false
 async function shutdown (code) {
@@ -869,3 +885,125 @@ emit({
   peerId: node.peerId.toString(),
   addrs: node.getMultiaddrs().map(a => a.toString())
 })
+
+// ---------------------------------------------------------------- kad-dht (--dht <protocol>)
+// Function declarations (hoisted): used above when --dht is given.
+//  * server mode (clientMode: false): the protocol handler is registered and announced;
+//  * peerInfoMapper = passthroughMapper: kad-dht's default (removePrivateAddressesMapper) would
+//    drop every 127.0.0.1 address and so every peer of a loopback test;
+//  * allowQueryWithZeroPeers: queries do not block waiting for a first routing-table peer;
+//  * validators/selectors: Lotus keys ("resource:<type>:<id>") contain no '/', so kad-dht skips
+//    validation for them and get() falls back to the first value when bestRecord throws (as in
+//    the reference SDK); nothing needs registering. "/pk/" keeps kad-dht's built-in validator.
+
+async function dhtService (protocol) {
+  const { kadDHT, passthroughMapper } = await import('@libp2p/kad-dht')
+  return kadDHT({
+    protocol,
+    clientMode: false,
+    peerInfoMapper: passthroughMapper,
+    allowQueryWithZeroPeers: true
+  })
+}
+
+function dhtCommands () {
+  const enc = new TextEncoder()
+  const dec = new TextDecoder()
+  const toHex = (u8) => Buffer.from(u8).toString('hex')
+  const bytesParam = (p, name) => {
+    if (typeof p[name] === 'string') return enc.encode(p[name])
+    if (typeof p[name + 'Hex'] === 'string') return hexToBytes(p[name + 'Hex'])
+    throw new Error(`missing "${name}" or "${name}Hex"`)
+  }
+  const cidOf = async (p) => {
+    const { CID } = await import('multiformats/cid')
+    const Digest = await import('multiformats/hashes/digest')
+    if (typeof p.mhHex !== 'string') throw new Error('missing "mhHex"')
+    return CID.createV1(0x55, Digest.decode(hexToBytes(p.mhHex)))
+  }
+  const dht = () => node.services.dht
+  return {
+    async dht_put (p, signal) {
+      const key = bytesParam(p, 'key')
+      const value = bytesParam(p, 'value')
+      let stored = 0
+      const errors = []
+      for await (const ev of dht().put(key, value, { signal })) {
+        if (ev.name === 'PEER_RESPONSE' && ev.messageName === 'PUT_VALUE') stored++
+        if (ev.name === 'QUERY_ERROR') errors.push(errMessage(ev.error))
+      }
+      return { stored, errors: errors.slice(0, 10) }
+    },
+
+    async dht_get (p, signal) {
+      const key = bytesParam(p, 'key')
+      for await (const ev of dht().get(key, { signal })) {
+        if (ev.name === 'VALUE') {
+          return { value: dec.decode(ev.value), valueHex: toHex(ev.value), from: ev.from.toString() }
+        }
+      }
+      throw new Error('not found')
+    },
+
+    async dht_provide (p, signal) {
+      await dht().provide(await cidOf(p), { signal })
+      return {}
+    },
+
+    async dht_findprovs (p, signal) {
+      const limit = Number(p.limit ?? 20)
+      const found = new Map()
+      for await (const ev of dht().findProviders(await cidOf(p), { signal })) {
+        if (ev.name !== 'PROVIDER') continue
+        for (const prov of ev.providers) {
+          found.set(prov.id.toString(), prov.multiaddrs.map(a => a.toString()))
+        }
+        if (found.size >= limit) break
+      }
+      return { providers: [...found].map(([peerId, addrs]) => ({ peerId, addrs })) }
+    },
+
+    async dht_findpeer (p, signal) {
+      if (typeof p.peerId !== 'string') throw new Error('missing "peerId"')
+      for await (const ev of dht().findPeer(peerIdFromString(p.peerId), { signal })) {
+        if (ev.name === 'FINAL_PEER') {
+          return { peerId: ev.peer.id.toString(), addrs: ev.peer.multiaddrs.map(a => a.toString()) }
+        }
+      }
+      throw new Error('not found')
+    },
+
+    async dht_closest (p, signal) {
+      const key = bytesParam(p, 'key')
+      const peers = new Set()
+      for await (const ev of dht().getClosestPeers(key, { signal })) {
+        if (ev.name === 'FINAL_PEER') peers.add(ev.peer.id.toString())
+      }
+      return { peers: [...peers] }
+    },
+
+    async dht_wait_peer (p, signal) {
+      if (typeof p.peerId !== 'string') throw new Error('missing "peerId"')
+      const rt = dht().routingTable
+      const has = () => [...rt.kb.toIterable()].some(c => c.peerId.toString() === p.peerId)
+      if (!has()) {
+        const { promise, resolve } = Promise.withResolvers()
+        const onAdd = () => { if (has()) resolve() }
+        rt.addEventListener('peer:add', onAdd)
+        try {
+          await withSignal(promise, signal, `routing table entry ${p.peerId}`)
+        } finally {
+          rt.removeEventListener('peer:add', onAdd)
+        }
+      }
+      return { size: rt.size }
+    },
+
+    async dht_table () {
+      const rt = dht().routingTable
+      const peers = []
+      for (const c of rt.kb?.toIterable?.() ?? []) peers.push(c.peerId.toString())
+      return { size: rt.size, peers }
+    }
+  }
+}
