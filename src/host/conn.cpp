@@ -179,7 +179,10 @@ asio::awaitable<Status> Conn::upgrade(std::optional<mf::PeerId> expected) {
   ycfg.max_streams = host->cfg.max_streams_per_connection;
   ycfg.max_outbound_streams = host->cfg.max_streams_per_connection;
   ycfg.max_window = static_cast<std::uint32_t>(
-      std::clamp<std::size_t>(host->cfg.max_stream_buffer, yamux::kInitialWindow, std::size_t{1} << 30));
+      std::clamp<std::size_t>(std::max(host->cfg.max_stream_buffer, host->cfg.max_stream_window),
+                              yamux::kInitialWindow, std::size_t{1} << 30));
+  ycfg.autotune = host->cfg.max_stream_window > host->cfg.max_stream_buffer;
+  ycfg.window_budget = host->cfg.connection_window_budget;
   mux.emplace(direction == Direction::outbound ? yamux::Role::client : yamux::Role::server, ycfg);
   co_return Status{};
 }
@@ -359,7 +362,7 @@ asio::awaitable<void> conn_reader(std::shared_ptr<Conn> c) {
       return false;
     }
     if (c->plain_tmp.empty()) return true;
-    auto m = c->mux->on_bytes(c->plain_tmp);
+    auto m = c->mux->on_bytes(c->plain_tmp, Clock::now());
     c->handle_events();
     c->flush();
     if (!m) {

@@ -61,6 +61,12 @@ struct Config {
   // (yamux flow control: the sender stops there). At least 256 KiB (yamux's initial window);
   // larger values raise throughput on high-latency links at max_streams × this memory cost.
   std::size_t max_stream_buffer = 256 * 1024;
+  // yamux window auto-tuning: a stream's receive window grows with the measured
+  // bandwidth-delay product up to max_stream_window; the growth of all streams of one
+  // connection together is bounded by connection_window_budget (memory per connection ≤
+  // streams × max_stream_buffer + this). max_stream_window ≤ max_stream_buffer disables it.
+  std::size_t max_stream_window = 16 * 1024 * 1024;
+  std::size_t connection_window_budget = 64 * 1024 * 1024;
   // Encrypted bytes queued for the socket per connection; writers await beyond this.
   std::size_t max_write_queue = 4 * 1024 * 1024;
   std::size_t max_streams_per_connection = 1024;

@@ -155,7 +155,7 @@ asio::awaitable<Result<std::size_t>> stream_read_some(std::shared_ptr<StreamStat
       if (!view.empty()) {
         const auto n = std::min(buf.size(), view.size());
         std::memcpy(buf.data(), view.data(), n);
-        c.mux->consume(st->id, n);  // grants window back to the sender (batched by yamux)
+        c.mux->consume(st->id, n, Clock::now());  // grants window back (batched; auto-tuned)
         c.flush();
         co_return n;
       }
