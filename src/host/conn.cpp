@@ -1,4 +1,4 @@
-// Connection driver: upgrade helpers, reader and writer tasks, yamux event dispatch.
+// Connection driver: upgrade helpers, reader and writer tasks, muxer event dispatch.
 #include <algorithm>
 
 #include "base/log.hpp"
@@ -19,25 +19,24 @@ struct Overloaded : F... {
 template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
 
-mf::Multiaddr endpoint_addr(const tcp::socket& s, bool remote) {
-  boost::system::error_code ec;
-  auto ep = remote ? s.remote_endpoint(ec) : s.local_endpoint(ec);
-  if (ec) return {};
-  return runtime::to_multiaddr(ep);
+// The remote's orderly close is connection_closed at this layer.
+std::error_code io_error(std::error_code ec) {
+  if (ec == runtime::errc::closed) return errc::connection_closed;
+  return ec;
 }
 }  // namespace
 
-Conn::Conn(std::shared_ptr<Host::Impl> h, std::uint64_t cid, tcp::socket s, Direction dir)
+Conn::Conn(std::shared_ptr<Host::Impl> h, std::uint64_t cid, std::unique_ptr<runtime::ByteStream> s, Direction dir)
     : host(std::move(h)),
       id(cid),
-      sock(std::move(s)),
+      io(std::move(s)),
       direction(dir),
       tx_wake(host->ex),
       tx_space(host->ex),
       writer_done(host->ex),
       identify_done(host->ex) {
-  remote_addr = endpoint_addr(sock, true);
-  local_addr = endpoint_addr(sock, false);
+  remote_addr = io->remote_addr();
+  local_addr = io->local_addr();
   rx_buf.resize(kReadChunk);
 }
 
@@ -45,26 +44,23 @@ Conn::~Conn() = default;
 
 ConnectionInfo Conn::info() const {
   assert(remote_peer.has_value());
-  ConnectionInfo ci{id, *remote_peer, remote_addr, local_addr, direction, muxer, muxer_from_noise};
+  ConnectionInfo ci{id, *remote_peer, remote_addr, local_addr, direction, muxer, muxer_from_noise,
+                    std::string(io->transport())};
   return ci;
 }
 
 // ---------------------------------------------------------------- upgrade helpers
 
 asio::awaitable<Status> Conn::raw_write(BytesView data) {
-  boost::system::error_code ec;
-  co_await asio::async_write(sock, asio::buffer(data.data(), data.size()),
-                             asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return std::error_code(ec);
+  auto s = co_await io->write(data);
+  if (!s) co_return io_error(s.error());
   co_return Status{};
 }
 
 asio::awaitable<Status> Conn::raw_read_more() {
-  boost::system::error_code ec;
-  const auto n = co_await sock.async_read_some(asio::buffer(rx_buf), asio::redirect_error(asio::use_awaitable, ec));
-  if (ec == asio::error::eof) co_return errc::connection_closed;
-  if (ec) co_return std::error_code(ec);
-  raw_in.insert(raw_in.end(), rx_buf.begin(), rx_buf.begin() + static_cast<std::ptrdiff_t>(n));
+  auto n = co_await io->read_some(MutBytesView(rx_buf));
+  if (!n) co_return io_error(n.error());
+  raw_in.insert(raw_in.end(), rx_buf.begin(), rx_buf.begin() + static_cast<std::ptrdiff_t>(*n));
   co_return Status{};
 }
 
@@ -82,11 +78,9 @@ asio::awaitable<Status> Conn::secure_read_more() {
     if (auto s = secure->open(wire, plain_in); !s) co_return s.error();
   }
   while (plain_in.size() == before) {
-    boost::system::error_code ec;
-    const auto n = co_await sock.async_read_some(asio::buffer(rx_buf), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::eof) co_return errc::connection_closed;
-    if (ec) co_return std::error_code(ec);
-    if (auto s = secure->open(BytesView(rx_buf.data(), n), plain_in); !s) co_return s.error();
+    auto n = co_await io->read_some(MutBytesView(rx_buf));
+    if (!n) co_return io_error(n.error());
+    if (auto s = secure->open(BytesView(rx_buf.data(), *n), plain_in); !s) co_return s.error();
   }
   co_return Status{};
 }
@@ -147,19 +141,18 @@ asio::awaitable<Result<std::string>> Conn::negotiate_in(std::vector<std::string>
 
 asio::awaitable<Status> Conn::upgrade(std::optional<mf::PeerId> expected) {
   auto self = shared_from_this();
-  runtime::Watchdog dog(host->ex, host->cfg.handshake_timeout, [this] {
-    boost::system::error_code ignored;
-    sock.close(ignored);
-  });
+  runtime::Watchdog dog(host->ex, host->cfg.handshake_timeout, [this] { io->close(); });
   auto timed = [&](std::error_code ec) -> std::error_code {
     return dog.expired() ? std::error_code(errc::handshake_timeout) : ec;
   };
 
+  if (auto s = co_await io->handshake(); !s) co_return timed(io_error(s.error()));
   if (auto s = co_await secure_handshake(*this, expected); !s) co_return timed(s.error());
   if (*remote_peer == host->self) co_return errc::dial_to_self;
 
   if (muxer.empty()) {
-    auto muxers = one_protocol(kYamuxProtocol);
+    auto muxers = supported_muxers(host->cfg);
+    if (muxers.empty()) co_return errc::muxer_negotiation_failed;
     Result<std::string> r = errc::muxer_negotiation_failed;
     if (direction == Direction::outbound) {
       r = co_await negotiate_out(muxers, true);
@@ -175,15 +168,8 @@ asio::awaitable<Status> Conn::upgrade(std::optional<mf::PeerId> expected) {
   dog.disarm();
   if (dog.expired()) co_return errc::handshake_timeout;
 
-  yamux::Config ycfg;
-  ycfg.max_streams = host->cfg.max_streams_per_connection;
-  ycfg.max_outbound_streams = host->cfg.max_streams_per_connection;
-  ycfg.max_window = static_cast<std::uint32_t>(
-      std::clamp<std::size_t>(std::max(host->cfg.max_stream_buffer, host->cfg.max_stream_window),
-                              yamux::kInitialWindow, std::size_t{1} << 30));
-  ycfg.autotune = host->cfg.max_stream_window > host->cfg.max_stream_buffer;
-  ycfg.window_budget = host->cfg.connection_window_budget;
-  mux.emplace(direction == Direction::outbound ? yamux::Role::client : yamux::Role::server, ycfg);
+  mux = make_muxer(muxer, direction == Direction::outbound, host->cfg);
+  if (!mux) co_return errc::muxer_negotiation_failed;
   co_return Status{};
 }
 
@@ -227,21 +213,14 @@ Result<std::shared_ptr<StreamState>> Conn::open_stream() {
   if (streams.size() >= host->cfg.max_streams_per_connection) return errc::too_many_streams;
   auto r = mux->open_stream();
   if (!r) {
-    if (r.error() == yamux::errc::remote_go_away || r.error() == yamux::errc::session_closing)
-      return errc::connection_closed;
+    if (mux->is_closing_error(r.error())) return errc::connection_closed;
     return r.error();
   }
   auto st = std::make_shared<StreamState>(shared_from_this(), *r, host->ex);
   streams.emplace(*r, st);
-  grow_window(*r);
+  mux->set_receive_window(*r, host->cfg.max_stream_buffer);
   flush();
   return st;
-}
-
-void Conn::grow_window(yamux::StreamId sid) {
-  if (host->cfg.max_stream_buffer > yamux::kInitialWindow)
-    (void)mux->set_receive_window(sid, static_cast<std::uint32_t>(std::min<std::size_t>(
-                                           host->cfg.max_stream_buffer, std::size_t{1} << 30)));
 }
 
 void Conn::handle_events() {
@@ -250,20 +229,20 @@ void Conn::handle_events() {
     if (!ev) break;
     std::visit(
         Overloaded{
-            [&](const yamux::StreamOpened& e) {
+            [&](const mux::StreamOpened& e) {
               if (host->stopping || streams.size() >= host->cfg.max_streams_per_connection) {
                 (void)mux->reset(e.id);
                 return;
               }
               auto st = std::make_shared<StreamState>(shared_from_this(), e.id, host->ex);
               streams.emplace(e.id, st);
-              grow_window(e.id);
+              mux->set_receive_window(e.id, host->cfg.max_stream_buffer);
               if (!host->scope.spawn(inbound_stream(st), "stream.inbound")) {
                 streams.erase(e.id);
                 (void)mux->reset(e.id);
               }
             },
-            [&](const yamux::Data& e) {
+            [&](const mux::Data& e) {
               auto it = streams.find(e.id);
               if (it == streams.end() || it->second->dropped) {
                 mux->consume(e.id, mux->readable(e.id).size());  // nobody reads it: discard
@@ -271,25 +250,25 @@ void Conn::handle_events() {
               }
               it->second->readable.notify();
             },
-            [&](const yamux::RemoteClosed& e) {
+            [&](const mux::RemoteClosed& e) {
               auto it = streams.find(e.id);
               if (it == streams.end()) return;
               it->second->remote_fin = true;
               it->second->readable.notify();
             },
-            [&](const yamux::StreamReset& e) {
+            [&](const mux::StreamReset& e) {
               auto it = streams.find(e.id);
               if (it == streams.end()) return;
               auto st = it->second;
-              end_stream(st, true, errc::stream_reset);
+              // reason: set when we reset it (mplex: buffer overflow, data after close)
+              end_stream(st, true, e.reason ? e.reason : std::error_code(errc::stream_reset));
             },
-            [&](const yamux::SendWindowOpened& e) {
+            [&](const mux::SendWindowOpened& e) {
               auto it = streams.find(e.id);
               if (it != streams.end()) it->second->writable.notify();
             },
-            [&](const yamux::Pong&) {},
-            [&](const yamux::GoAwayReceived&) { remote_go_away = true; },
-            [&](const yamux::StreamClosed& e) {
+            [&](const mux::GoAwayReceived&) { remote_go_away = true; },
+            [&](const mux::StreamClosed& e) {
               auto it = streams.find(e.id);
               if (it == streams.end()) return;
               auto st = it->second;
@@ -306,7 +285,7 @@ void Conn::close(std::error_code reason, bool graceful) {
   close_reason = reason;
   auto self = shared_from_this();  // keep alive while we tear down
   if (graceful && mux && open && writer_running) {
-    if (!mux->local_went_away()) mux->go_away();
+    mux->go_away();
     // flush() refuses once closed unless the writer still runs: it does here.
     if (auto& out = mux->output(); !out.empty()) {
       if (secure && secure->seal(out, tx_pending)) tx_wake.notify();
@@ -330,14 +309,9 @@ void Conn::close(std::error_code reason, bool graceful) {
     // The writer drains what is queued (GoAway included), then closes the socket; if the
     // remote does not read, give up after a short linger.
     tx_wake.notify();
-    if (!host->scope.spawn(conn_linger(self), "conn.linger")) {
-      boost::system::error_code ignored;
-      sock.close(ignored);
-    }
+    if (!host->scope.spawn(conn_linger(self), "conn.linger")) io->close();
   } else {
-    boost::system::error_code ignored;
-    sock.shutdown(tcp::socket::shutdown_both, ignored);
-    sock.close(ignored);
+    io->close();
     tx_wake.notify();
   }
   host->on_conn_closed(*this);
@@ -347,8 +321,7 @@ asio::awaitable<void> conn_linger(std::shared_ptr<Conn> c) {
   const auto deadline = Clock::now() + kLingerAfterGoAway;
   while (c->writer_running) {
     if (!co_await c->writer_done.wait_until(deadline)) {
-      boost::system::error_code ignored;
-      c->sock.close(ignored);
+      c->io->close();
       break;
     }
   }
@@ -375,7 +348,7 @@ asio::awaitable<void> conn_reader(std::shared_ptr<Conn> c) {
   if (!c->plain_in.empty()) {
     Bytes early;
     early.swap(c->plain_in);
-    auto m = c->mux->on_bytes(early);
+    auto m = c->mux->on_bytes(early, Clock::now());
     c->handle_events();
     c->flush();
     if (!m) {
@@ -388,40 +361,14 @@ asio::awaitable<void> conn_reader(std::shared_ptr<Conn> c) {
     wire.swap(c->raw_in);
     if (!process(wire)) co_return;
   }
-  // Wait for readability, then read what is there without blocking: an async_read_some would
-  // first try a read that finds nothing (one wasted syscall per message). A read that fills
-  // the buffer is followed by another one; a shorter one has drained the socket, and any data
-  // arriving later raises a new (edge-triggered) readiness event for the next wait.
-  {
-    boost::system::error_code ec;
-    c->sock.non_blocking(true, ec);
-    if (ec) {
-      c->close(std::error_code(ec), false);
-      co_return;
-    }
-  }
-  bool drained = true;
   while (!c->closed) {
-    boost::system::error_code ec;
-    if (drained) {
-      co_await c->sock.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-      if (c->closed) break;
-      if (ec) {
-        c->close(std::error_code(ec), false);
-        break;
-      }
-    }
-    const auto n = c->sock.read_some(asio::buffer(c->rx_buf), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      drained = true;
-      continue;
-    }
-    if (ec) {
-      c->close(ec == asio::error::eof ? std::error_code(errc::connection_closed) : std::error_code(ec), false);
+    auto n = co_await c->io->read_some(MutBytesView(c->rx_buf));
+    if (c->closed) break;
+    if (!n) {
+      c->close(io_error(n.error()), false);
       break;
     }
-    drained = n < c->rx_buf.size();
-    if (!process(BytesView(c->rx_buf.data(), n))) break;
+    if (!process(BytesView(c->rx_buf.data(), *n))) break;
   }
 }
 
@@ -434,18 +381,15 @@ asio::awaitable<void> conn_writer(std::shared_ptr<Conn> c) {
     }
     std::swap(c->tx_pending, c->tx_writing);
     c->tx_space.notify();
-    boost::system::error_code ec;
-    co_await asio::async_write(c->sock, asio::buffer(c->tx_writing), asio::redirect_error(asio::use_awaitable, ec));
+    auto w = co_await c->io->write(c->tx_writing);
     c->tx_writing.clear();
-    if (ec) {
+    if (!w) {
       c->tx_pending.clear();
-      c->close(std::error_code(ec), false);
+      c->close(io_error(w.error()), false);
       break;
     }
   }
-  boost::system::error_code ignored;
-  c->sock.shutdown(tcp::socket::shutdown_both, ignored);
-  c->sock.close(ignored);
+  c->io->close();
   c->writer_running = false;
   c->writer_done.notify();
 }

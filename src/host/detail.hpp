@@ -1,12 +1,15 @@
 // Host internals (not installed, not for users): the connection driver and per-stream state.
 //
-// One Conn per TCP connection. After the upgrade it runs two tasks:
-//   reader: socket → noise frames → decrypt → yamux.on_bytes → events → wake streams
+// One Conn per transport connection (a runtime::ByteStream: TCP, WebSocket or WebSocket over
+// TLS). The transport handshake (WebSocket upgrade, TLS) runs first inside upgrade(), under the
+// same deadline as Noise and the muxer. After the upgrade it runs two tasks:
+//   reader: stream → noise frames → decrypt → muxer.on_bytes → events → wake streams
 //   writer: waits for m_tx_pending, swaps it with m_tx_writing (both keep their capacity, so
-//           steady state allocates nothing) and writes it in one async_write: every yamux frame
-//           produced since the previous write is coalesced into one system call.
-// Every command on the yamux engine is followed by flush(): drain yamux output → encrypt into
-// noise frames appended to m_tx_pending → wake the writer. m_tx_pending is bounded by
+//           steady state allocates nothing) and writes it in one write: every muxer frame
+//           produced since the previous write is coalesced into one system call (WebSocket:
+//           one binary message).
+// The muxer (yamux or mplex) sits behind host/muxer.hpp. Every command on the muxer is
+// followed by flush(): drain the muxer's output → encrypt into noise frames appended to m_tx_pending → wake the writer. m_tx_pending is bounded by
 // Config::max_write_queue: stream writers wait on m_tx_space beyond it.
 //
 // Conn state:  upgrading ──upgrade ok──▶ open ──close()/error──▶ closed
@@ -23,16 +26,17 @@
 
 #include "host/host.hpp"
 #include "proto/multistream/multistream.hpp"
-#include "proto/yamux/engine.hpp"
+#include "host/muxer.hpp"
 #include "runtime/asio.hpp"
+#include "runtime/byte_stream.hpp"
 #include "runtime/signal.hpp"
 #include "runtime/task_scope.hpp"
 #include "runtime/tcp.hpp"
+#include "runtime/ws.hpp"
 
 namespace lotus::host {
 
 namespace ms = proto::multistream;
-namespace yamux = proto::yamux;
 using runtime::tcp;
 
 namespace detail {
@@ -49,10 +53,10 @@ inline std::vector<std::string> one_protocol(const char* p) {
 }  // security.hpp
 
 struct StreamState {
-  StreamState(std::shared_ptr<Conn> c, yamux::StreamId sid, const asio::any_io_executor& ex)
+  StreamState(std::shared_ptr<Conn> c, MuxStreamId sid, const asio::any_io_executor& ex)
       : conn(std::move(c)), id(sid), readable(ex), writable(ex) {}
   std::shared_ptr<Conn> conn;
-  yamux::StreamId id;
+  MuxStreamId id;
   std::string protocol;
   Bytes prefix;  // bytes that arrived after multistream negotiation, read first
   std::size_t prefix_pos = 0;
@@ -65,7 +69,7 @@ struct StreamState {
   bool remote_fin = false;
   bool local_fin = false;
   bool reset = false;    // reset by either side, or the connection died
-  bool freed = false;    // yamux forgot the stream (closed both ways, or reset)
+  bool freed = false;    // the muxer forgot the stream (closed both ways, or reset)
   bool dropped = false;  // the user dropped the last handle
   std::error_code error;  // why the stream died (reset/connection error)
   runtime::Signal readable;
@@ -94,12 +98,15 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
 
   struct Listener {
     std::shared_ptr<tcp::acceptor> acceptor;
-    mf::Multiaddr bound;
+    mf::Multiaddr bound;  // with /ws or /tls/ws for WebSocket listeners
+    runtime::Transport transport = runtime::Transport::plain;
+    std::shared_ptr<runtime::TlsContext> tls;  // wss
   };
   std::vector<Listener> listeners;
   std::map<std::uint64_t, std::shared_ptr<detail::Conn>> conns;      // open
   std::map<std::uint64_t, std::shared_ptr<detail::Conn>> upgrading;  // handshake in progress
   std::map<std::string, std::shared_ptr<detail::PendingDial>> dials;
+  std::shared_ptr<runtime::TlsContext> wss_client;  // made on the first wss dial
   std::map<std::string, std::shared_ptr<const StreamHandler>> handlers;
   std::map<std::uint64_t, EventListener> event_listeners;
   std::uint64_t next_listener_id = 1;
@@ -123,12 +130,12 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
 namespace detail {
 
 struct Conn : std::enable_shared_from_this<Conn> {
-  Conn(std::shared_ptr<Host::Impl> h, std::uint64_t cid, tcp::socket s, Direction dir);
+  Conn(std::shared_ptr<Host::Impl> h, std::uint64_t cid, std::unique_ptr<runtime::ByteStream> s, Direction dir);
   ~Conn();
 
   std::shared_ptr<Host::Impl> host;
   std::uint64_t id;
-  tcp::socket sock;
+  std::unique_ptr<runtime::ByteStream> io;  // the transport
   Direction direction;
   mf::Multiaddr remote_addr;
   mf::Multiaddr local_addr;
@@ -137,8 +144,8 @@ struct Conn : std::enable_shared_from_this<Conn> {
   std::string muxer;
   bool muxer_from_noise = false;
   std::unique_ptr<SecureLayer> secure;  // set by the security handshake
-  std::optional<yamux::Engine> mux;
-  std::unordered_map<yamux::StreamId, std::shared_ptr<StreamState>> streams;
+  std::unique_ptr<Muxer> mux;
+  std::unordered_map<MuxStreamId, std::shared_ptr<StreamState>> streams;
 
   bool open = false;    // upgraded and registered with the host
   bool closed = false;  // no more I/O
@@ -148,7 +155,7 @@ struct Conn : std::enable_shared_from_this<Conn> {
   std::uint64_t stop_cb = 0;
 
   // Raw and plaintext input buffers used during the upgrade and by the reader.
-  Bytes rx_buf;       // socket read buffer (fixed size)
+  Bytes rx_buf;       // transport read buffer (fixed size)
   Bytes raw_in;       // bytes read but not yet consumed (upgrade / partial noise frame)
   Bytes plain_in;     // decrypted bytes not yet consumed (upgrade only)
   Bytes plain_tmp;    // decrypt scratch (reader)
@@ -179,10 +186,9 @@ struct Conn : std::enable_shared_from_this<Conn> {
 
   // ---- steady state
   void start_tasks();
-  void flush();  // yamux output → encrypted tx_pending → writer
+  void flush();  // muxer output → encrypted tx_pending → writer
   bool queue_full() const { return tx_pending.size() >= host->cfg.max_write_queue; }
   void handle_events();
-  void grow_window(yamux::StreamId sid);  // Config::max_stream_buffer > yamux's initial window
   // Takes the stream's state out of the map and wakes its waiters with the given outcome.
   void end_stream(const std::shared_ptr<StreamState>& st, bool reset, std::error_code why);
   Result<std::shared_ptr<StreamState>> open_stream();

@@ -10,7 +10,7 @@
 namespace lotus::host {
 
 enum class errc {
-  unsupported_address = 1,   // not /ip4|ip6|dns4|dns6/<host>/tcp/<port>[/p2p/<id>]
+  unsupported_address = 1,   // not /ip4|ip6|dns*/<host>/tcp/<port>[/ws|/tls/ws|/wss][/p2p/<id>]
   resolve_failed,            // dns4/dns6 name did not resolve to an address of that family
   dial_timeout,              // TCP connect did not complete within Config::dial_timeout
   handshake_timeout,         // security/muxer upgrade did not complete in time
@@ -19,7 +19,7 @@ enum class errc {
   dial_to_self,              // the address belongs to this host
   no_addresses,              // dialing a peer id with no known addresses
   security_negotiation_failed,  // remote does not speak /noise
-  muxer_negotiation_failed,     // remote does not speak /yamux/1.0.0
+  muxer_negotiation_failed,     // no stream muxer in common with the remote
   protocol_not_supported,    // remote refused every protocol we proposed on a stream
   connection_closed,         // the connection closed (or failed) under the operation
   stream_reset,              // the stream was reset (by the remote or locally)

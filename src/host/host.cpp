@@ -15,7 +15,7 @@ using detail::Conn;
 const std::error_category& category() noexcept {
   static const TableCategory cat(
       "host",
-      {{static_cast<int>(errc::unsupported_address), "unsupported address (want /ip4|ip6|dns4|dns6/<host>/tcp/<port>[/p2p/<id>])"},
+      {{static_cast<int>(errc::unsupported_address), "unsupported address (want /ip4|ip6|dns|dns4|dns6/<host>/tcp/<port>[/ws|/tls/ws|/wss][/p2p/<id>])"},
        {static_cast<int>(errc::resolve_failed), "DNS name did not resolve"},
        {static_cast<int>(errc::dial_timeout), "dial timed out (TCP connect)"},
        {static_cast<int>(errc::handshake_timeout), "connection upgrade (noise/yamux handshake) timed out"},
@@ -24,7 +24,7 @@ const std::error_category& category() noexcept {
        {static_cast<int>(errc::dial_to_self), "refusing to dial our own peer id"},
        {static_cast<int>(errc::no_addresses), "no known addresses for the peer"},
        {static_cast<int>(errc::security_negotiation_failed), "remote does not support /noise"},
-       {static_cast<int>(errc::muxer_negotiation_failed), "remote does not support /yamux/1.0.0"},
+       {static_cast<int>(errc::muxer_negotiation_failed), "remote supports none of our stream muxers (Config::muxers)"},
        {static_cast<int>(errc::protocol_not_supported), "remote does not support the requested protocol"},
        {static_cast<int>(errc::connection_closed), "connection closed"},
        {static_cast<int>(errc::stream_reset), "stream reset"},
@@ -80,6 +80,7 @@ void Host::Impl::on_conn_open(const std::shared_ptr<Conn>& c) {
   if (c->remote_key) info.public_key = *c->remote_key;
   if (c->direction == Direction::outbound && !c->remote_addr.empty()) peers.add_addrs(*c->remote_peer, {c->remote_addr});
   peers.set_connected(*c->remote_peer, true);
+  ++metrics.connections_opened_by_transport[std::string(c->io->transport())];
   c->start_tasks();
   if (c->closed) return;
   emit(PeerConnected{c->info()});
@@ -110,11 +111,21 @@ void Host::Impl::close_all() {
 
 namespace detail {
 
-asio::awaitable<void> accept_loop(std::shared_ptr<Host::Impl> h, std::shared_ptr<tcp::acceptor> acc);
+asio::awaitable<void> accept_loop(std::shared_ptr<Host::Impl> h, std::shared_ptr<tcp::acceptor> acc,
+                                  runtime::Transport transport, std::shared_ptr<runtime::TlsContext> tls);
 asio::awaitable<void> handle_inbound(std::shared_ptr<Conn> c);
 asio::awaitable<void> push_task(std::shared_ptr<Conn> c);
 
-asio::awaitable<void> accept_loop(std::shared_ptr<Host::Impl> h, std::shared_ptr<tcp::acceptor> acc) {
+namespace {
+runtime::WsOptions ws_options(const Config& cfg) {
+  runtime::WsOptions o;
+  o.max_message_size = cfg.ws_max_message_size;
+  return o;
+}
+}  // namespace
+
+asio::awaitable<void> accept_loop(std::shared_ptr<Host::Impl> h, std::shared_ptr<tcp::acceptor> acc,
+                                  runtime::Transport transport, std::shared_ptr<runtime::TlsContext> tls) {
   while (!h->stopping && acc->is_open()) {
     boost::system::error_code ec;
     tcp::socket s = co_await acc->async_accept(asio::redirect_error(asio::use_awaitable, ec));
@@ -129,7 +140,13 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Host::Impl> h, std::shared_ptr
       continue;
     }
     runtime::set_socket_options(s);
-    auto c = std::make_shared<Conn>(h, h->next_conn_id++, std::move(s), Direction::inbound);
+    std::unique_ptr<runtime::ByteStream> io;
+    if (transport == runtime::Transport::plain) {
+      io = runtime::make_tcp_stream(std::move(s));
+    } else {
+      io = runtime::make_ws_server_stream(std::move(s), tls, ws_options(h->cfg));
+    }
+    auto c = std::make_shared<Conn>(h, h->next_conn_id++, std::move(io), Direction::inbound);
     h->upgrading.emplace(c->id, c);
     if (!h->scope.spawn(handle_inbound(c), "conn.inbound")) c->close(errc::host_stopped, false);
   }
@@ -149,7 +166,22 @@ asio::awaitable<void> handle_inbound(std::shared_ptr<Conn> c) {
 
 asio::awaitable<Result<ConnectionInfo>> dial_once(std::shared_ptr<Host::Impl> h, mf::Multiaddr addr,
                                                   std::optional<mf::PeerId> expected) {
-  auto eps = co_await runtime::resolve(addr);
+  auto ta = runtime::parse_transport_addr(addr);
+  if (!ta) co_return errc::unsupported_address;
+  std::shared_ptr<runtime::TlsContext> tls;
+  if (ta->transport == runtime::Transport::wss) {
+    if (!h->wss_client) {
+      runtime::TlsClientConfig tc;
+      tc.verify_peer = h->cfg.wss_dial.verify_peer;
+      tc.ca_pem = h->cfg.wss_dial.ca_pem;
+      tc.ca_file = h->cfg.wss_dial.ca_file;
+      auto ctx = runtime::make_tls_client_context(tc);
+      if (!ctx) co_return ctx.error();
+      h->wss_client = std::move(*ctx);
+    }
+    tls = h->wss_client;
+  }
+  auto eps = co_await runtime::resolve(ta->tcp_addr);
   if (!eps) {
     if (eps.error() == runtime::errc::unsupported_address) co_return errc::unsupported_address;
     if (eps.error() == runtime::errc::resolve_failed) co_return errc::resolve_failed;
@@ -164,7 +196,13 @@ asio::awaitable<Result<ConnectionInfo>> dial_once(std::shared_ptr<Host::Impl> h,
     if (sock.error() == runtime::errc::connect_timeout) co_return errc::dial_timeout;
     co_return sock.error();
   }
-  auto c = std::make_shared<Conn>(h, h->next_conn_id++, std::move(*sock), Direction::outbound);
+  std::unique_ptr<runtime::ByteStream> io;
+  if (ta->transport == runtime::Transport::plain) {
+    io = runtime::make_tcp_stream(std::move(*sock));
+  } else {
+    io = runtime::make_ws_client_stream(std::move(*sock), std::move(tls), ta->host, ta->port, ws_options(h->cfg));
+  }
+  auto c = std::make_shared<Conn>(h, h->next_conn_id++, std::move(io), Direction::outbound);
   h->upgrading.emplace(c->id, c);
   auto s = co_await c->upgrade(expected);
   h->upgrading.erase(c->id);
@@ -183,7 +221,7 @@ asio::awaitable<Result<ConnectionInfo>> dial_once(std::shared_ptr<Host::Impl> h,
 
 asio::awaitable<Result<ConnectionInfo>> dial(std::shared_ptr<Host::Impl> h, mf::Multiaddr addr) {
   if (h->stopping) co_return errc::host_stopped;
-  if (!runtime::is_tcp_multiaddr(addr)) co_return errc::unsupported_address;
+  if (!runtime::parse_transport_addr(addr)) co_return errc::unsupported_address;
   auto expected = addr.peer_id();
   if (expected && *expected == h->self) co_return errc::dial_to_self;
   if (expected) {
@@ -300,16 +338,25 @@ Status Host::start() {
 Result<mf::Multiaddr> Host::listen(const mf::Multiaddr& addr) {
   auto& h = *m_impl;
   if (h.stopping) return errc::host_stopped;
-  auto ep = runtime::to_endpoint(addr);
+  auto ta = runtime::parse_transport_addr(addr);
+  if (!ta || addr.peer_id()) return errc::unsupported_address;
+  auto ep = runtime::to_endpoint(ta->tcp_addr);
   if (!ep) return errc::unsupported_address;
+  std::shared_ptr<runtime::TlsContext> tls;
+  if (ta->transport == runtime::Transport::wss) {
+    runtime::TlsServerConfig tc{h.cfg.tls.cert_pem, h.cfg.tls.key_pem, h.cfg.tls.cert_file, h.cfg.tls.key_file};
+    auto ctx = runtime::make_tls_server_context(tc);
+    if (!ctx) return ctx.error();
+    tls = std::move(*ctx);
+  }
   auto acc = runtime::listen(h.ex, *ep);
   if (!acc) return acc.error();
   auto shared = std::make_shared<tcp::acceptor>(std::move(*acc));
   boost::system::error_code ec;
-  auto bound = runtime::to_multiaddr(shared->local_endpoint(ec));
+  auto bound = runtime::with_transport(runtime::to_multiaddr(shared->local_endpoint(ec)), ta->transport);
   if (ec) return std::error_code(ec);
-  h.listeners.push_back(Impl::Listener{shared, bound});
-  h.scope.spawn(detail::accept_loop(m_impl, shared), "host.accept");
+  h.listeners.push_back(Impl::Listener{shared, bound, ta->transport, tls});
+  h.scope.spawn(detail::accept_loop(m_impl, shared, ta->transport, tls), "host.accept");
   return bound;
 }
 
@@ -322,10 +369,12 @@ std::vector<mf::Multiaddr> Host::listen_addrs() const {
 std::vector<mf::Multiaddr> Host::full_addrs() const {
   std::vector<mf::Multiaddr> out;
   for (auto& l : m_impl->listeners) {
-    auto ep = runtime::to_endpoint(l.bound);
+    auto ta = runtime::parse_transport_addr(l.bound);
+    auto ep = ta ? runtime::to_endpoint(ta->tcp_addr) : Result<tcp::endpoint>(errc::unsupported_address);
     if (ep && ep->address().is_unspecified()) {
       for (const auto& ip : runtime::interface_addresses(ep->address().is_v6()))
-        out.push_back(runtime::to_multiaddr(tcp::endpoint(ip, ep->port())).with_peer_id(m_impl->self));
+        out.push_back(runtime::with_transport(runtime::to_multiaddr(tcp::endpoint(ip, ep->port())), l.transport)
+                          .with_peer_id(m_impl->self));
     } else {
       out.push_back(l.bound.with_peer_id(m_impl->self));
     }

@@ -1,9 +1,13 @@
-// lotus::host::Host — a libp2p node over TCP.
+// lotus::host::Host — a libp2p node over TCP and WebSockets.
 //
-// Upgrade pipeline (both directions):
-//   TCP ─ multistream-select "/noise" ─ Noise XX (identity-bound, libp2p noise spec)
-//       ─ muxer: from the Noise stream_muxers extension if both sides listed one, else
-//         multistream-select "/yamux/1.0.0" ─ yamux
+// Transports: TCP (/ip4|ip6/<a>/tcp/<p>), WebSocket (…/tcp/<p>/ws) and WebSocket over TLS
+// (…/tcp/<p>/tls/ws, also written /wss; listeners need Config::tls). Dialing also takes
+// /dns|dns4|dns6/<name>/… hosts. Listeners of different transports run side by side.
+// Upgrade pipeline (both directions), the same on every transport:
+//   transport ─ multistream-select "/noise" ─ Noise XX (identity-bound, libp2p noise spec)
+//       ─ muxer: from the Noise stream_muxers extension (spec: the first muxer of the
+//         initiator's list that both support), else multistream-select over Config::muxers
+//         ─ yamux "/yamux/1.0.0" or mplex "/mplex/6.7.0"
 // Per stream: multistream-select (dialer: lazy mode when one protocol is proposed).
 // Built-in protocols: identify "/ipfs/id/1.0.0" (run on every new connection, both ways),
 // identify push "/ipfs/id/push/1.0.0" (served), ping "/ipfs/ping/1.0.0" (served).
@@ -16,8 +20,8 @@
 // sockets closed, every task the host spawned joined). Destroying a running Host closes all
 // sockets abruptly; the io_context must then run until idle before it is destroyed.
 //
-// Does not (yet): other transports (WebSocket, QUIC), TLS, mplex, relay, connection manager
-// trimming, resource manager beyond the per-connection/per-stream bounds in Config.
+// Does not (yet): QUIC, libp2p TLS 1.3 as a security protocol (TLS here is only wss's outer
+// layer), relay, resource manager beyond the per-connection/per-stream bounds in Config.
 #pragma once
 
 #include <cstddef>
@@ -47,6 +51,23 @@ inline constexpr const char* kIdentifyPushProtocol = "/ipfs/id/push/1.0.0";
 inline constexpr const char* kPingProtocol = "/ipfs/ping/1.0.0";
 inline constexpr const char* kNoiseProtocol = "/noise";
 inline constexpr const char* kYamuxProtocol = "/yamux/1.0.0";
+inline constexpr const char* kMplexProtocol = "/mplex/6.7.0";
+
+// Certificate and private key of /tls/ws (wss) listeners: PEM text, or PEM file paths (text
+// wins when both are set).
+struct TlsCertificate {
+  std::string cert_pem;
+  std::string key_pem;
+  std::string cert_file;
+  std::string key_file;
+};
+// How wss dials check the server's certificate. Noise authenticates the peer either way, so
+// turning verification off costs only the outer layer's protection against a middlebox.
+struct WssDialOptions {
+  bool verify_peer = true;  // chain + host name
+  std::string ca_pem;       // trusted CA (PEM); empty with ca_file empty: the system store
+  std::string ca_file;
+};
 
 struct Config {
   // Addresses Host::start() listens on (port 0 picks a free port; see listen_addrs()).
@@ -62,9 +83,10 @@ struct Config {
   // larger values raise throughput on high-latency links at max_streams × this memory cost.
   std::size_t max_stream_buffer = 256 * 1024;
   // yamux window auto-tuning: a stream's receive window grows with the measured
-  // bandwidth-delay product up to max_stream_window; the growth of all streams of one
-  // connection together is bounded by connection_window_budget (memory per connection ≤
-  // streams × max_stream_buffer + this). max_stream_window ≤ max_stream_buffer disables it.
+  // bandwidth-delay product up to max_stream_window. Every window above yamux's initial
+  // 256 KiB (auto-tuned, or a max_stream_buffer above it) is charged to the per-connection
+  // connection_window_budget, so receive memory per connection ≤ streams × 256 KiB + budget.
+  // max_stream_window ≤ max_stream_buffer disables auto-tuning.
   std::size_t max_stream_window = 16 * 1024 * 1024;
   std::size_t connection_window_budget = 64 * 1024 * 1024;
   // Encrypted bytes queued for the socket per connection; writers await beyond this.
@@ -73,6 +95,19 @@ struct Config {
   std::size_t max_connections = 4096;
   PeerStore::Limits peer_store_limits{};
   bool run_identify = true;  // identify every new connection automatically
+  // Stream muxers in preference order (kYamuxProtocol, kMplexProtocol; others are ignored).
+  // Offered in the Noise stream_muxers extension and, failing that, by multistream-select.
+  std::vector<std::string> muxers = {kYamuxProtocol, kMplexProtocol};
+  // Offer/accept the muxer inside the Noise handshake (saves a round trip). Off: the Noise
+  // payload carries no muxers and the remote's list is ignored; multistream-select decides.
+  bool early_muxer_negotiation = true;
+  // mplex has no flow control: unread bytes per stream beyond this reset the stream (js and
+  // go-mplex do the same; js's default is 4 MiB). At least mplex's 1 MiB message size.
+  std::size_t mplex_stream_buffer = 4 * 1024 * 1024;
+  // WebSocket: largest incoming message (js sends one Noise frame, ≤ 64 KiB, per message).
+  std::size_t ws_max_message_size = 1024 * 1024;
+  TlsCertificate tls;         // for /tls/ws listeners
+  WssDialOptions wss_dial{};  // for /tls/ws dials
 };
 
 enum class Direction { inbound, outbound };
@@ -83,8 +118,9 @@ struct ConnectionInfo {
   mf::Multiaddr remote_addr;  // transport address, without /p2p/
   mf::Multiaddr local_addr;
   Direction direction = Direction::outbound;
-  std::string muxer;          // "/yamux/1.0.0"
+  std::string muxer;          // "/yamux/1.0.0" | "/mplex/6.7.0"
   bool muxer_from_noise_extension = false;
+  std::string transport;      // "tcp" | "ws" | "wss"
 };
 
 struct PeerConnected {
@@ -137,7 +173,8 @@ class Host {
   // /p2p/<our id> appended: what to print or advertise.
   std::vector<mf::Multiaddr> full_addrs() const;
 
-  // Dials (or reuses a connection to) the peer. `addr`: /ip4|ip6|dns4|dns6/<h>/tcp/<p>[/p2p/<id>].
+  // Dials (or reuses a connection to) the peer. `addr`: /ip4|ip6|dns|dns4|dns6/<h>/tcp/<p>
+  // [/ws | /tls/ws | /wss][/p2p/<id>].
   // Concurrent dials to one peer id share a single attempt. With /p2p/<id>, a remote proving a
   // different identity fails with errc::peer_id_mismatch (and the connection is closed).
   asio::awaitable<Result<ConnectionInfo>> dial(mf::Multiaddr addr);
@@ -150,7 +187,7 @@ class Host {
   asio::awaitable<Result<Duration>> ping(mf::PeerId peer);
   // Runs identify against a connected peer now (also done automatically on connect).
   asio::awaitable<Result<PeerInfo>> identify(mf::PeerId peer);
-  // Closes every connection to the peer (yamux GoAway, then socket close).
+  // Closes every connection to the peer (yamux GoAway, then transport close).
   void disconnect(const mf::PeerId& peer);
 
   bool is_connected(const mf::PeerId& peer) const;

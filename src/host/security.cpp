@@ -45,7 +45,9 @@ asio::awaitable<Status> secure_handshake(Conn& c, std::optional<mf::PeerId> expe
   noise::Config nc;
   nc.identity = &c.host->identity;
   nc.expected_remote = expected;
-  nc.muxers = one_protocol(kYamuxProtocol);
+  const bool early = c.host->cfg.early_muxer_negotiation;
+  const auto ours = supported_muxers(c.host->cfg);
+  if (early) nc.muxers = ours;
   noise::Handshake hs(outbound ? noise::Role::initiator : noise::Role::responder, std::move(nc),
                       SystemRng::instance());
   if (auto s = hs.start(); !s) co_return s.error();
@@ -73,11 +75,15 @@ asio::awaitable<Status> secure_handshake(Conn& c, std::optional<mf::PeerId> expe
   c.remote_peer = session->remote_peer;
   c.remote_key = session->remote_key;
   c.secure = std::make_unique<NoiseLayer>(std::move(session->channel));
-  // Early muxer negotiation (noise stream_muxers extension): we only offer yamux, so yamux is
-  // agreed exactly when the remote listed it too; otherwise multistream-select follows.
+  // Early muxer negotiation (noise stream_muxers extension; libp2p/specs
+  // connections/inlined-muxer-negotiation.md): the first muxer of the initiator's list that both
+  // support. Nothing listed by the remote: multistream-select follows. Lists without overlap:
+  // the spec says the handshake MUST fail (js fails it too).
   const auto& rm = session->remote_muxers;
-  if (std::find(rm.begin(), rm.end(), kYamuxProtocol) != rm.end()) {
-    c.muxer = kYamuxProtocol;
+  if (early && !rm.empty() && !ours.empty()) {
+    auto chosen = select_early_muxer(ours, rm, outbound);
+    if (chosen.empty()) co_return errc::muxer_negotiation_failed;
+    c.muxer = std::move(chosen);
     c.muxer_from_noise = true;
   }
   if (!session->early_data.empty()) {

@@ -155,7 +155,7 @@ asio::awaitable<Result<std::size_t>> stream_read_some(std::shared_ptr<StreamStat
       if (!view.empty()) {
         const auto n = std::min(buf.size(), view.size());
         std::memcpy(buf.data(), view.data(), n);
-        c.mux->consume(st->id, n, Clock::now());  // grants window back (batched; auto-tuned)
+        c.mux->consume(st->id, n);  // grants window back to the sender (batched by yamux)
         c.flush();
         co_return n;
       }
@@ -339,7 +339,7 @@ Stream::~Stream() {
 const std::string& Stream::protocol() const { return m_state->protocol; }
 const mf::PeerId& Stream::remote_peer() const { return *m_state->conn->remote_peer; }
 std::uint64_t Stream::connection_id() const { return m_state->conn->id; }
-std::uint32_t Stream::id() const { return m_state->id; }
+std::uint64_t Stream::id() const { return m_state->id; }
 bool Stream::remote_closed() const { return m_state && m_state->remote_fin; }
 bool Stream::is_reset() const { return m_state && m_state->reset; }
 

@@ -54,7 +54,7 @@ class Stream {
   const std::string& protocol() const;   // the negotiated (or, lazily, proposed) protocol
   const mf::PeerId& remote_peer() const;
   std::uint64_t connection_id() const;
-  std::uint32_t id() const;              // yamux stream id
+  std::uint64_t id() const;              // muxer stream id (yamux id, or mplex number·2+opener)
 
   asio::awaitable<Result<std::size_t>> read_some(MutBytesView buf);
   // Fills buf completely; errc::end_of_stream if the remote closed first.

@@ -16,7 +16,12 @@ const std::error_category& category() noexcept {
   static const TableCategory cat("transport",
                                  {{1, "unsupported address (want /ip4|ip6|dns4|dns6/…/tcp/<port>)"},
                                   {2, "name did not resolve"},
-                                  {3, "TCP connect timed out"}});
+                                  {3, "TCP connect timed out"},
+                                  {4, "connection closed by the remote"},
+                                  {5, "WebSocket upgrade failed (not a valid HTTP upgrade)"},
+                                  {6, "WebSocket message larger than the limit"},
+                                  {7, "TLS handshake failed"},
+                                  {8, "TLS certificate, key or CA could not be loaded"}});
   return cat;
 }
 

@@ -13,6 +13,7 @@
 #include "base/time.hpp"
 #include "multiformats/multiaddr.hpp"
 #include "runtime/asio.hpp"
+#include "runtime/byte_stream.hpp"
 
 namespace lotus::runtime {
 
@@ -22,6 +23,11 @@ enum class errc {
   unsupported_address = 1,  // not an ip4/ip6/dns*/tcp multiaddr
   resolve_failed,           // name did not resolve (to an address of the requested family)
   connect_timeout,          // TCP connect exceeded its deadline
+  closed,                   // the remote closed the connection (EOF / WebSocket close)
+  ws_upgrade_failed,        // WebSocket HTTP upgrade refused or malformed
+  ws_message_too_large,     // WebSocket message above the configured limit
+  tls_handshake_failed,     // TLS handshake (wss) failed or the certificate was refused
+  tls_config,               // certificate / key / CA could not be loaded
 };
 const std::error_category& category() noexcept;
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), category()}; }
@@ -55,6 +61,10 @@ asio::awaitable<Result<tcp::socket>> connect(std::vector<tcp::endpoint> endpoint
 Result<tcp::acceptor> listen(const asio::any_io_executor& ex, const tcp::endpoint& ep);
 
 void set_socket_options(tcp::socket& s);
+
+// A plain TCP ByteStream ("tcp"). Reads wait for readability and then read without blocking
+// (no read syscall finds an empty socket: one syscall per burst instead of two).
+std::unique_ptr<ByteStream> make_tcp_stream(tcp::socket s);
 
 // Addresses of this machine's interfaces of the given family (for expanding wildcard binds).
 std::vector<asio::ip::address> interface_addresses(bool v6);
