@@ -28,6 +28,7 @@ commands:
                                     print each round-trip time and a summary
   identify <multiaddr> [--json]     print what the peer reports about itself
                                     (/ipfs/id/1.0.0)
+  perf <multiaddr> [--upload B] [--download B]   throughput test (/perf/1.0.0)
 
 <multiaddr> is /ip4|ip6|dns4|dns6/<host>/tcp/<port>[/p2p/<peer-id>]; with /p2p/ the
 remote must prove that identity.
@@ -150,7 +151,10 @@ int usage_error(const std::string& msg) {
 
 }  // namespace
 
+int cmd_perf(int argc, char** argv);  // cmd_perf.cpp
+
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "perf") return cmd_perf(argc - 1, argv + 1);
   Options opt;
   std::vector<std::string> positional;
   bool help = false;

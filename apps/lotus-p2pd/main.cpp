@@ -15,6 +15,7 @@
 #include "base/log.hpp"
 #include "crypto/keys.hpp"
 #include "host/host.hpp"
+#include "host/perf_service.hpp"
 #include "runtime/asio.hpp"
 
 namespace {
@@ -34,6 +35,7 @@ options:
   --json-ready      print one JSON line {"peer_id":..,"addrs":[..]} on stdout once
                     listening (human-readable output then goes to stderr)
   --verbose         log debug messages to stderr
+  --enable-perf-server  serve the perf protocol (/perf/1.0.0); never on public nodes
   -h, --help        show this help
 )";
 
@@ -87,6 +89,7 @@ Result<crypto::PrivateKey> load_or_create_key(const std::string& dir, bool& crea
 int main(int argc, char** argv) {
   Options opt;
   opt.data_dir = default_data_dir();
+  bool perf_server = false;  // --enable-perf-server: serve /perf/1.0.0 (off by default, per spec)
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&](const char* name) -> const char* {
@@ -109,6 +112,8 @@ int main(int argc, char** argv) {
       opt.json_ready = true;
     } else if (a == "--verbose") {
       opt.verbose = true;
+    } else if (a == "--enable-perf-server") {
+      perf_server = true;
     } else {
       return usage_error("unknown argument '" + a + "'");
     }
@@ -131,6 +136,7 @@ int main(int argc, char** argv) {
   asio::io_context io;
   host::Host node(io, std::move(*key));
   node.set_stream_handler("/echo/1.0.0", &echo_handler);
+  if (perf_server) host::enable_perf_server(node);
 
   std::size_t listening = 0;
   for (const auto& text : opt.listen) {

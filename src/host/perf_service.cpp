@@ -87,6 +87,10 @@ asio::awaitable<Result<PerfResult>> run_perf(Host& host, mf::PeerId peer, std::u
   auto opened = co_await host.new_stream(peer, std::move(protocols));
   if (!opened) co_return opened.error();
   Stream s = std::move(*opened);
+  // Wait for the server's confirmation before uploading: with lazy negotiation a refusing
+  // server would see our upload as garbage and reset, hiding protocol_not_supported.
+  if (auto confirmed = co_await s.read_some(MutBytesView{}); !confirmed) co_return confirmed.error();
+  const TimePoint upload_start = Clock::now();
 
   perf::Config pc;
   pc.report_interval = options.on_progress ? options.report_interval : Duration::zero();
@@ -94,7 +98,7 @@ asio::awaitable<Result<PerfResult>> run_perf(Host& host, mf::PeerId peer, std::u
   auto progress = [&](const perf::Progress& p) {
     if (options.on_progress) options.on_progress(p);
   };
-  engine.start(start);
+  engine.start(upload_start);
   while (!engine.send_done()) {
     const BytesView out = engine.pending_output();
     if (auto w = co_await s.write(out); !w) co_return w.error();
@@ -120,9 +124,10 @@ asio::awaitable<Result<PerfResult>> run_perf(Host& host, mf::PeerId peer, std::u
   PerfResult res;
   res.uploaded = engine.uploaded();
   res.downloaded = engine.downloaded();
-  res.upload_time = uploaded_at - start;
+  res.upload_time = uploaded_at - upload_start;
   res.download_time = done - uploaded_at;
   res.total = done - start;
+  res.negotiation = upload_start - start;
   co_return res;
 }
 

@@ -50,9 +50,10 @@ void disable_perf_server(Host& host);
 struct PerfResult {
   std::uint64_t uploaded = 0;
   std::uint64_t downloaded = 0;
-  Duration upload_time{};    // stream open → our write side closed (all upload handed over)
+  Duration upload_time{};    // protocol confirmed → our write side closed (upload handed over)
   Duration download_time{};  // write side closed → the server's FIN with everything received
   Duration total{};          // stream open → done (includes protocol negotiation)
+  Duration negotiation{};    // stream open → the server confirmed /perf/1.0.0
 };
 
 struct PerfClientOptions {
