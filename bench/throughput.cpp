@@ -205,6 +205,7 @@ int serve() {
   asio::io_context io;
   host::Config cfg;
   cfg.max_connections = 30000;
+  cfg.conn_manager.max_connections = 30000;  // no trimming of the idle-connection rows
   cfg.run_identify = false;  // measure the transport/handshake pipeline, not identify
   host::Host h(io, new_key(), cfg);
   host::PerfServerConfig pc;
@@ -680,5 +681,8 @@ int main(int argc, char** argv) {
   out["targets"] = targets;
   std::ofstream(o.json_path) << out.dump(2) << "\n";
   std::printf("\nJSON written to %s\n", o.json_path.c_str());
+  // A row that could not run is a failure of the program (numbers never are).
+  for (const auto& r : rows)
+    if (!r.error.empty()) return 1;
   return 0;
 }
