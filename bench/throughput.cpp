@@ -246,11 +246,17 @@ struct Row {
 template <class T>
 T run_sync(asio::io_context& io, asio::awaitable<T> a) {
   std::optional<T> out;
-  asio::co_spawn(io, std::move(a), [&out](std::exception_ptr e, T v) {
+  bool done = false;
+  asio::co_spawn(io, std::move(a), [&out, &done, &io](std::exception_ptr e, T v) {
     if (!e) out = std::move(v);
+    done = true;
+    io.stop();  // hosts keep timers running: run() would never run out of work
   });
   io.restart();
-  io.run();
+  while (!done) {
+    io.run();
+    io.restart();
+  }
   return std::move(*out);
 }
 
@@ -258,6 +264,12 @@ asio::awaitable<void> sleep_for(Duration d) {
   asio::steady_timer t(co_await asio::this_coro::executor);
   t.expires_after(d);
   co_await t.async_wait(asio::use_awaitable);
+}
+
+asio::awaitable<void> perf_job(host::Host* h, mf::PeerId peer, std::uint64_t down, int* left, std::string* err) {
+  auto r = co_await host::run_perf(*h, peer, 0, down);
+  if (!r && err->empty()) *err = r.error().message();
+  --*left;
 }
 
 asio::awaitable<std::string> measure_row(host::Host* h, mf::Multiaddr addr, const Options* o, Row* row) {
@@ -278,11 +290,7 @@ asio::awaitable<std::string> measure_row(host::Host* h, mf::Multiaddr addr, cons
     std::string err;
     const auto t0 = Clock::now();
     for (int i = 0; i < o->streams; ++i) {
-      asio::co_spawn(h->io_context(), host::run_perf(*h, peer, 0, per),
-                     [&left, &err](std::exception_ptr, Result<host::PerfResult> r) {
-                       if (!r && err.empty()) err = r.error().message();
-                       --left;
-                     });
+      asio::co_spawn(h->io_context(), perf_job(h, peer, per, &left, &err), asio::detached);
     }
     while (left > 0) co_await sleep_for(std::chrono::milliseconds(1));
     if (!err.empty()) co_return "parallel streams: " + err;
