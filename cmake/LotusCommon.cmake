@@ -16,9 +16,13 @@ if(LOTUS_WERROR)
   target_compile_options(lotus_warnings INTERFACE -Werror)
 endif()
 
+# LOTUS_SANITIZER_LINK_OPTIONS: also exported with the installed libraries (LotusInstall.cmake),
+# since whatever links a sanitized static library needs the sanitizer runtime.
+set(LOTUS_SANITIZER_LINK_OPTIONS "")
 if(LOTUS_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
-  add_link_options(-fsanitize=address,undefined)
+  set(LOTUS_SANITIZER_LINK_OPTIONS -fsanitize=address,undefined)
+  add_link_options(${LOTUS_SANITIZER_LINK_OPTIONS})
   if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     # clang 14: -fsanitize=function breaks C++20 coroutines ("Cannot represent a difference
     # across sections"); the runtime/host layers are coroutine code.
@@ -27,7 +31,8 @@ if(LOTUS_SANITIZE)
 endif()
 if(LOTUS_TSAN)
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
-  add_link_options(-fsanitize=thread)
+  set(LOTUS_SANITIZER_LINK_OPTIONS -fsanitize=thread)
+  add_link_options(${LOTUS_SANITIZER_LINK_OPTIONS})
 endif()
 if(LOTUS_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
@@ -46,6 +51,11 @@ function(lotus_library)
     file(WRITE ${srcs} "// no sources yet\n")
   endif()
   add_library(${L_NAME} STATIC ${srcs})
-  target_include_directories(${L_NAME} PUBLIC ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/include)
-  target_link_libraries(${L_NAME} PUBLIC ${L_DEPS} PRIVATE lotus_warnings ${L_PRIVATE_DEPS})
+  # Headers include each other rooted at src/; installed, that tree is include/lotus-p2p/.
+  target_include_directories(${L_NAME} PUBLIC
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src> $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/lotus-p2p>)
+  target_compile_features(${L_NAME} PUBLIC cxx_std_20)  # the headers need C++20 (consumers too)
+  target_link_libraries(${L_NAME} PUBLIC ${L_DEPS} PRIVATE $<BUILD_INTERFACE:lotus_warnings> ${L_PRIVATE_DEPS})
+  lotus_install_library(${L_NAME})  # cmake/LotusInstall.cmake: lotus_p2p::<name without lotus_>
 endfunction()

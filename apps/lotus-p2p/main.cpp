@@ -1,221 +1,196 @@
-// lotus-p2p: command-line client. Uses a fresh (ephemeral) Ed25519 identity per run.
-//   lotus-p2p ping <multiaddr> [--count N]
-//   lotus-p2p identify <multiaddr> [--json]
-#include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <iomanip>
+// lotus-p2p: the command line of lotus-p2p. Subcommands talk to a running lotus-p2pd through its
+// control API; `ping` and `identify` given a multiaddr also work without a daemon (a fresh
+// ephemeral identity dials the peer directly). The command table is below; the commands
+// themselves live in cmd_*.cpp (see commands.hpp).
 #include <iostream>
-#include <nlohmann/json.hpp>
-#include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "base/log.hpp"
-#include "crypto/keys.hpp"
-#include "host/host.hpp"
-#include "runtime/asio.hpp"
+#include "commands.hpp"
+#include "node/errors.hpp"
+
+extern char** environ;
+
+namespace lotus::cli {
 
 namespace {
 
-using namespace lotus;
-
-constexpr const char* kUsage = R"(usage: lotus-p2p <command> [options]
-
-commands:
-  ping <multiaddr> [--count N]      ping a peer (/ipfs/ping/1.0.0) N times (default 4),
-                                    print each round-trip time and a summary
-  identify <multiaddr> [--json]     print what the peer reports about itself
-                                    (/ipfs/id/1.0.0)
-  perf <multiaddr> [--upload B] [--download B]   throughput test (/perf/1.0.0)
-
-<multiaddr> is /ip4|ip6|dns4|dns6/<host>/tcp/<port>[/p2p/<peer-id>]; with /p2p/ the
-remote must prove that identity.
-
-common options:
-  --timeout SECONDS                 dial, handshake and negotiation timeout (default 10)
-  --verbose                         debug logs on stderr
-  -h, --help                        show help (also: lotus-p2p <command> --help)
-)";
-
-constexpr const char* kPingUsage = R"(usage: lotus-p2p ping <multiaddr> [--count N] [--timeout SECONDS]
-
-Dials the peer and sends N pings (default 4) on /ipfs/ping/1.0.0, printing each
-round-trip time and a min/avg/max summary. Exit code 0 if every ping succeeded.
-)";
-
-constexpr const char* kIdentifyUsage = R"(usage: lotus-p2p identify <multiaddr> [--json] [--timeout SECONDS]
-
-Dials the peer, runs identify (/ipfs/id/1.0.0) and prints its peer id, agent and
-protocol version, protocols, listen addresses and the address it observed for us.
---json prints one JSON object instead.
-)";
-
-struct Options {
-  std::string command;
-  std::string addr;
-  int count = 4;
-  bool json = false;
-  bool verbose = false;
-  int timeout_s = 10;
+const std::vector<Option> kCommon = {
+    {"api", true, "control API of the daemon: unix:/path/control.sock, 127.0.0.1:PORT (default:\n"
+                  "      $LOTUS_P2P_API, else the endpoint in DATA_DIR/api, else DATA_DIR/control.sock)"},
+    {"data-dir", true, "the daemon's data directory (default: $LOTUS_P2P_DATA_DIR or ~/.lotus-p2p)"},
+    {"timeout", true, "SECONDS: dial, handshake and negotiation timeout (default 10)"},
+    {"json", false, "print JSON instead of text"},
+    {"verbose", false, "debug logs on stderr"},
+    {"help", false, "show help"},
 };
 
-struct Outcome {
-  int code = 0;
-};
-
-int fail(const std::string& what, std::error_code ec) {
-  std::cerr << "lotus-p2p: " << what << ": " << ec.message() << "\n";
-  return 1;
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"id", "print the daemon's peer id, addresses and protocols",
+       "usage: lotus-p2p id [--json]\n\nAsks the daemon for its identity: peer id, key type, listen and announced\n"
+       "addresses, agent and the protocols it serves.\n",
+       {}, &cmd_id, 0, 0},
+      {"status", "print the daemon's status (peers, uptime, version)",
+       "usage: lotus-p2p status [--json]\n\nPeer id, addresses, uptime, version and connected peers with agent and\n"
+       "latency (the same document as GET /status).\n",
+       {}, &cmd_status, 0, 0},
+      {"peers", "list connected peers",
+       "usage: lotus-p2p peers [--json]\n\nOne line per connected peer: peer id, direction, remote address, agent and\n"
+       "latency of the last ping.\n",
+       {}, &cmd_peers, 0, 0},
+      {"connect", "make the daemon dial a peer",
+       "usage: lotus-p2p connect <multiaddr|peer-id> [--json]\n\nThe daemon dials the multiaddr (with /p2p/<id> the "
+       "remote must prove that\nidentity) or a peer it already knows addresses for.\n",
+       {}, &cmd_connect, 1, 1},
+      {"disconnect", "make the daemon close its connections to a peer",
+       "usage: lotus-p2p disconnect <peer-id>\n\nCloses every connection to the peer (yamux GoAway, then close).\n",
+       {}, &cmd_disconnect, 1, 1},
+      {"ping", "ping a peer (/ipfs/ping/1.0.0)",
+       "usage: lotus-p2p ping <multiaddr|peer-id> [--count N] [--direct] [--timeout SECONDS]\n\n"
+       "Sends N pings (default 4), printing each round-trip time and a min/avg/max\n"
+       "summary. Exit code 0 if every ping succeeded.\n"
+       "Through the daemon when one is reachable; with a multiaddr and no reachable\n"
+       "daemon (or --direct), dials directly with an ephemeral identity.\n",
+       {{"count", true, "N: number of pings, 1..1000 (default 4)"},
+        {"direct", false, "do not use the daemon: dial from this process"}},
+       &cmd_ping, 1, 1},
+      {"identify", "show what a peer reports about itself (/ipfs/id/1.0.0)",
+       "usage: lotus-p2p identify <multiaddr|peer-id> [--json] [--direct] [--timeout SECONDS]\n\n"
+       "Runs identify and prints the peer id, agent and protocol version, protocols,\n"
+       "listen addresses and the address it observed for us.\n"
+       "Through the daemon when one is reachable; with a multiaddr and no reachable\n"
+       "daemon (or --direct), dials directly with an ephemeral identity.\n",
+       {{"direct", false, "do not use the daemon: dial from this process"}},
+       &cmd_identify, 1, 1},
+      {"metrics", "print the daemon's Prometheus metrics",
+       "usage: lotus-p2p metrics\n\nPrints GET /metrics (Prometheus text format 0.0.4).\n", {}, &cmd_metrics, 0, 0},
+      {"api", "list the daemon's control API methods",
+       "usage: lotus-p2p api [--json]\n\nLists every control API method the daemon serves (api.methods).\n",
+       {}, &cmd_api, 0, 0},
+      {"call", "call a control API method with a JSON request",
+       "usage: lotus-p2p call <method> [<json-object>]\n\nPOSTs the request (default {}) to /api/v1/<method> and "
+       "prints the reply;\nstreaming methods print one JSON object per line as items arrive.\n",
+       {}, &cmd_call, 1, 2},
+  };
+  return table;
 }
 
-double ms(Duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-asio::awaitable<void> do_ping(host::Host* h, mf::Multiaddr addr, int count, Outcome* out) {
-  auto conn = co_await h->dial(addr);
-  if (!conn) {
-    out->code = fail("cannot connect to " + addr.to_string(), conn.error());
-    co_await h->stop();
-    co_return;
+std::string option_help(const std::vector<Option>& opts) {
+  std::string out;
+  for (const auto& o : opts) {
+    std::string line = std::string("  --") + o.name + (o.takes_value ? " VALUE" : "");
+    if (line.size() < 20) line.resize(20, ' ');
+    else line += "\n" + std::string(20, ' ');
+    out += line + "  " + o.help + "\n";
   }
-  const auto peer = conn->remote_peer;
-  std::cout << "PING " << addr.to_string() << " (peer " << peer.to_string() << ")\n";
-  std::vector<double> rtts;
-  for (int i = 0; i < count; ++i) {
-    auto rtt = co_await h->ping(peer);
-    if (!rtt) {
-      out->code = fail("ping " + std::to_string(i + 1) + " failed", rtt.error());
-      break;
-    }
-    rtts.push_back(ms(*rtt));
-    std::cout << "pong " << (i + 1) << ": time=" << std::fixed << std::setprecision(3) << rtts.back() << " ms\n";
-  }
-  if (!rtts.empty()) {
-    const auto [mn, mx] = std::minmax_element(rtts.begin(), rtts.end());
-    double sum = 0;
-    for (double r : rtts) sum += r;
-    std::cout << "--- " << peer.to_string() << " ping statistics ---\n"
-              << count << " sent, " << rtts.size() << " received; rtt min/avg/max = " << std::fixed
-              << std::setprecision(3) << *mn << "/" << sum / static_cast<double>(rtts.size()) << "/" << *mx
-              << " ms\n";
-  }
-  co_await h->stop();
+  return out;
 }
 
-asio::awaitable<void> do_identify(host::Host* h, mf::Multiaddr addr, bool json, Outcome* out) {
-  auto conn = co_await h->dial(addr);
-  if (!conn) {
-    out->code = fail("cannot connect to " + addr.to_string(), conn.error());
-    co_await h->stop();
-    co_return;
+void print_main_help() {
+  std::cout << "usage: lotus-p2p <command> [arguments] [options]\n\ncommands:\n";
+  for (const auto& c : commands()) {
+    std::string line = std::string("  ") + c.name;
+    line.resize(14, ' ');
+    std::cout << line << c.summary << "\n";
   }
-  auto info = co_await h->identify(conn->remote_peer);
-  if (!info) {
-    out->code = fail("identify failed", info.error());
-    co_await h->stop();
-    co_return;
-  }
-  if (json) {
-    nlohmann::json j;
-    j["peer_id"] = info->id.to_string();
-    j["agent_version"] = info->agent_version;
-    j["protocol_version"] = info->protocol_version;
-    j["protocols"] = info->protocols;
-    j["listen_addrs"] = nlohmann::json::array();
-    for (const auto& a : info->addrs) j["listen_addrs"].push_back(a.to_string());
-    j["observed_addr"] = info->observed_addr ? nlohmann::json(info->observed_addr->to_string()) : nlohmann::json();
-    j["public_key_type"] = info->public_key ? crypto::to_string(info->public_key->type()) : "";
-    j["connection"] = {{"remote_addr", conn->remote_addr.to_string()},
-                       {"local_addr", conn->local_addr.to_string()},
-                       {"muxer", conn->muxer},
-                       {"muxer_from_noise_extension", conn->muxer_from_noise_extension}};
-    std::cout << j.dump() << std::endl;
-  } else {
-    std::cout << "peer id:          " << info->id.to_string() << "\n"
-              << "agent version:    " << info->agent_version << "\n"
-              << "protocol version: " << info->protocol_version << "\n"
-              << "protocols:\n";
-    for (const auto& p : info->protocols) std::cout << "  " << p << "\n";
-    std::cout << "listen addresses:\n";
-    for (const auto& a : info->addrs) std::cout << "  " << a.to_string() << "\n";
-    std::cout << "observed address: " << (info->observed_addr ? info->observed_addr->to_string() : "(none)") << "\n";
-  }
-  co_await h->stop();
+  std::cout << "\n<multiaddr> is /ip4|ip6|dns4|dns6/<host>/tcp/<port>[/p2p/<peer-id>]; with /p2p/ the\n"
+               "remote must prove that identity.\n\ncommon options:\n"
+            << option_help(kCommon)
+            << "\n`lotus-p2p <command> --help` shows a command's help.\n"
+               "Exit codes: 0 success, 1 the operation failed, 2 usage error.\n";
 }
+
+}  // namespace
 
 int usage_error(const std::string& msg) {
   std::cerr << "lotus-p2p: " << msg << "\n(see lotus-p2p --help)\n";
   return 2;
 }
 
-}  // namespace
+}  // namespace lotus::cli
 
-int cmd_perf(int argc, char** argv);  // cmd_perf.cpp
+int cmd_perf(int argc, char** argv);  // cmd_perf.cpp: direct /perf/1.0.0 client
 
 int main(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "perf") return cmd_perf(argc - 1, argv + 1);
-  Options opt;
-  std::vector<std::string> positional;
-  bool help = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "-h" || a == "--help") {
-      help = true;
-    } else if (a == "--json") {
-      opt.json = true;
-    } else if (a == "--verbose") {
-      opt.verbose = true;
-    } else if (a == "--count" || a == "--timeout") {
-      if (i + 1 >= argc) return usage_error(a + " needs a number");
-      const std::string v = argv[++i];
-      int n = 0;
-      try {
-        std::size_t used = 0;
-        n = std::stoi(v, &used);
-        if (used != v.size()) throw std::invalid_argument(v);
-      } catch (const std::exception&) {
-        return usage_error(a + " needs a number, got '" + v + "'");
-      }
-      if (n <= 0) return usage_error(a + " must be positive");
-      (a == "--count" ? opt.count : opt.timeout_s) = n;
-    } else if (!a.empty() && a[0] == '-' && a.size() > 1 && a[1] == '-') {
-      return usage_error("unknown option '" + a + "'");
-    } else {
-      positional.push_back(a);
-    }
+  using namespace lotus::cli;
+  Context ctx;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) ctx.env[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
-  if (!positional.empty()) opt.command = positional[0];
-  if (help) {
-    std::cout << (opt.command == "ping" ? kPingUsage : opt.command == "identify" ? kIdentifyUsage : kUsage);
+  // The command is the first argument that is not an option (options may come first).
+  const Command* cmd = nullptr;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("-", 0) == 0) {
+      // Skip the value of a common option given before the command.
+      for (const auto& o : kCommon)
+        if (o.takes_value && a == std::string("--") + o.name) ++i;
+      continue;
+    }
+    for (const auto& c : commands())
+      if (a == c.name) cmd = &c;
+    if (!cmd) {
+      bool help = false;
+      for (int k = 1; k < argc; ++k) help = help || std::string(argv[k]) == "--help" || std::string(argv[k]) == "-h";
+      if (help) {
+        print_main_help();
+        return 0;
+      }
+      return usage_error("unknown command '" + a + "'");
+    }
+    ctx.command = a;
+    break;
+  }
+  std::vector<Option> allowed = kCommon;
+  if (cmd) allowed.insert(allowed.end(), cmd->options.begin(), cmd->options.end());
+  bool seen_command = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-h") a = "--help";
+    if (a.size() > 2 && a.rfind("--", 0) == 0) {
+      std::string name = a.substr(2);
+      std::optional<std::string> value;
+      if (auto eq = name.find('='); eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name.resize(eq);
+      }
+      const Option* opt = nullptr;
+      for (const auto& o : allowed)
+        if (name == o.name) opt = &o;
+      if (!opt) return usage_error("unknown option '--" + name + "'" + (cmd ? " for " + ctx.command : ""));
+      if (opt->takes_value && !value) {
+        if (i + 1 >= argc) return usage_error("--" + name + " needs a value");
+        value = argv[++i];
+      }
+      if (!opt->takes_value && value) return usage_error("--" + name + " takes no value");
+      ctx.options[name].push_back(value.value_or(""));
+      continue;
+    }
+    if (!seen_command && cmd && a == ctx.command) {
+      seen_command = true;
+      continue;
+    }
+    ctx.args.push_back(a);
+  }
+  if (ctx.has("help")) {
+    if (cmd) std::cout << cmd->usage << "\noptions:\n" << option_help(allowed);
+    else print_main_help();
     return 0;
   }
-  if (opt.command.empty()) return usage_error("missing command");
-  if (opt.command != "ping" && opt.command != "identify") return usage_error("unknown command '" + opt.command + "'");
-  if (positional.size() != 2) return usage_error(opt.command + " needs exactly one <multiaddr>");
-  if (opt.verbose) log::set_level(log::Level::debug);
-
-  auto addr = mf::Multiaddr::parse(positional[1]);
-  if (!addr) return usage_error("invalid multiaddr '" + positional[1] + "': " + addr.error().message());
-
-  auto key = crypto::PrivateKey::generate(crypto::KeyType::ed25519);
-  if (!key) return fail("cannot create an identity", key.error());
-  host::Config cfg;
-  cfg.dial_timeout = cfg.handshake_timeout = cfg.negotiation_timeout = cfg.identify_timeout =
-      std::chrono::seconds(opt.timeout_s);
-  cfg.run_identify = false;  // `identify` runs it explicitly; `ping` does not need it
-  asio::io_context io;
-  host::Host node(io, std::move(*key), cfg);
-  Outcome out;
-  if (opt.command == "ping") {
-    asio::co_spawn(io, do_ping(&node, *addr, opt.count, &out), [&](std::exception_ptr e) {
-      if (e) out.code = 1;
-    });
-  } else {
-    asio::co_spawn(io, do_identify(&node, *addr, opt.json, &out), [&](std::exception_ptr e) {
-      if (e) out.code = 1;
-    });
+  if (!cmd) return usage_error("missing command");
+  if (ctx.args.size() < cmd->min_args || ctx.args.size() > cmd->max_args) {
+    const std::string usage = cmd->usage;
+    return usage_error(ctx.command + ": wrong number of arguments\n" + usage.substr(0, usage.find('\n')));
   }
-  io.run();
-  return out.code;
+  if (auto t = ctx.get("timeout")) {
+    auto n = ctx.int_option("timeout", 10, 1, 3600);
+    if (!n) return 2;
+  }
+  if (ctx.has("verbose")) lotus::log::set_level(lotus::log::Level::debug);
+  return cmd->run(ctx);
 }

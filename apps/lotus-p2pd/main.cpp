@@ -1,162 +1,177 @@
-// lotus-p2pd: a lotus-p2p node. Persistent Ed25519 identity (created on first start), TCP
-// listeners, identify + ping + /echo/1.0.0, clean stop on SIGINT/SIGTERM.
-#include <sys/stat.h>
+// lotus-p2pd: the lotus-p2p node daemon. Configuration through src/node/config (defaults →
+// --profile → TOML file → environment → flags), the daemon's objects in lotus::node::Node,
+// clean stop on SIGINT/SIGTERM (GoAway to every peer, peer store flushed).
+#include <unistd.h>
 
-#include <cerrno>
+#include <csignal>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "base/log.hpp"
-#include "crypto/keys.hpp"
-#include "host/host.hpp"
+#include "node/config.hpp"
+#include "node/logging.hpp"
 #include "host/perf_service.hpp"
+#include "node/node.hpp"
 #include "runtime/asio.hpp"
+
+extern char** environ;
 
 namespace {
 
 using namespace lotus;
 
-constexpr const char* kUsage = R"(usage: lotus-p2pd [options]
+constexpr const char* kUsage = R"(usage: lotus-p2pd [options] [configuration flags]
 
 Runs a lotus-p2p node: TCP + Noise + yamux, serving identify (/ipfs/id/1.0.0,
-/ipfs/id/push/1.0.0), ping (/ipfs/ping/1.0.0) and echo (/echo/1.0.0).
+/ipfs/id/push/1.0.0), ping (/ipfs/ping/1.0.0) and echo (/echo/1.0.0), with a local
+control API (lotus-p2p talks to it), Prometheus metrics and a persistent peer store.
 
 options:
-  --data-dir DIR    where the identity key lives (default: ~/.lotus-p2p);
-                    DIR/identity.key is created on first start (mode 0600)
-  --listen ADDR     multiaddr to listen on, repeatable
-                    (default: /ip4/0.0.0.0/tcp/4001 and /ip6/::/tcp/4001)
-  --json-ready      print one JSON line {"peer_id":..,"addrs":[..]} on stdout once
-                    listening (human-readable output then goes to stderr)
-  --verbose         log debug messages to stderr
+  --data-dir DIR      data directory (default: $LOTUS_P2P_DATA_DIR or ~/.lotus-p2p):
+                      identity.key (created on first start, mode 0600), peers.sqlite,
+                      control.sock, config.toml (read if present)
+  --config FILE       TOML configuration file (default: DIR/config.toml if it exists;
+                      also $LOTUS_P2P_CONFIG)
+  --profile NAME      preset: wallet, full, bootstrap or relay (seed recommendations)
+  --print-config      print the effective configuration with the source of every value
+                      and exit
+  --json-ready        print one JSON line {"peer_id","addrs","listen_addrs","api"} on
+                      stdout once running (human-readable output then goes to stderr)
+  --verbose           same as --log-level debug
   --enable-perf-server  serve the perf protocol (/perf/1.0.0); never on public nodes
-  -h, --help        show this help
-)";
+  --version           print the version and exit
+  -h, --help          show this help
 
-struct Options {
-  std::string data_dir;
-  std::vector<std::string> listen;
-  bool json_ready = false;
-  bool verbose = false;
-};
+configuration flags (precedence: flag > environment > file > profile > default):
+)";
 
 int usage_error(const std::string& msg) {
   std::cerr << "lotus-p2pd: " << msg << "\n(see lotus-p2pd --help)\n";
   return 2;
 }
 
-std::string default_data_dir() {
-  const char* home = std::getenv("HOME");
-  return std::string(home && *home ? home : ".") + "/.lotus-p2p";
+std::string config_flags_help() {
+  std::string out;
+  for (const auto& k : node::config_help()) {
+    std::string line = "  --" + k.flags.front();
+    auto b = node::config_flag_is_boolean(k.flags.front());
+    line += (b && *b) ? "[=true|false]" : " VALUE";
+    if (line.size() < 44) line.resize(44, ' ');
+    else line += " ";
+    line += k.key + "\n";
+    std::string env;
+    for (const auto& e : k.env) env += (env.empty() ? "" : ", ") + ("$" + e);
+    line += std::string(46, ' ') + "env " + env + "\n";
+    line += std::string(46, ' ') + k.allowed + "\n";
+    out += line;
+  }
+  out += "\nSee docs/configuration.md for the file format and docs/operations.md for running it.\n";
+  return out;
 }
 
 asio::awaitable<void> echo_handler(host::Stream s) {
   std::array<std::uint8_t, 32 * 1024> buf{};
   while (true) {
     auto r = co_await s.read_some(MutBytesView(buf));
-    if (!r) co_return;  // reset or connection lost
+    if (!r) co_return;   // reset or connection lost
     if (*r == 0) break;  // remote closed its write side
     if (!co_await s.write(BytesView(buf.data(), *r))) co_return;
   }
   (void)s.close_write();
 }
 
-asio::awaitable<void> stop_host(host::Host* h) { co_await h->stop(); }
-
-Result<crypto::PrivateKey> load_or_create_key(const std::string& dir, bool& created) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return ec;
-  ::chmod(dir.c_str(), 0700);
-  const std::string path = dir + "/identity.key";
-  created = false;
-  if (std::filesystem::exists(path, ec)) return crypto::PrivateKey::load_file(path);
-  auto key = crypto::PrivateKey::generate(crypto::KeyType::ed25519);
-  if (!key) return key.error();
-  if (auto s = key->save_file(path); !s) return s.error();
-  created = true;
-  return key;
-}
+asio::awaitable<void> stop_node(node::Node* n) { co_await n->stop(); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options opt;
-  opt.data_dir = default_data_dir();
+  std::signal(SIGPIPE, SIG_IGN);  // a control API client that went away must not kill the daemon
+  node::ConfigSources sources;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) sources.env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  bool print_config = false, json_ready = false, verbose = false;
   bool perf_server = false;  // --enable-perf-server: serve /perf/1.0.0 (off by default, per spec)
   for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      if (i + 1 >= argc) return nullptr;
+    std::string a = argv[i];
+    auto next = [&](const std::string& name) -> std::optional<std::string> {
+      if (i + 1 >= argc) return std::nullopt;
       (void)name;
-      return argv[++i];
+      return std::string(argv[++i]);
     };
     if (a == "-h" || a == "--help") {
-      std::cout << kUsage;
+      std::cout << kUsage << config_flags_help();
       return 0;
-    } else if (a == "--data-dir") {
-      const char* v = value("--data-dir");
-      if (!v) return usage_error("--data-dir needs a directory");
-      opt.data_dir = v;
-    } else if (a == "--listen") {
-      const char* v = value("--listen");
-      if (!v) return usage_error("--listen needs a multiaddr");
-      opt.listen.emplace_back(v);
+    }
+    if (a == "--version") {
+      std::cout << "lotus-p2pd " << node::kVersion << "\n";
+      return 0;
+    }
+    if (a == "--print-config") {
+      print_config = true;
     } else if (a == "--json-ready") {
-      opt.json_ready = true;
+      json_ready = true;
     } else if (a == "--verbose") {
-      opt.verbose = true;
+      verbose = true;
     } else if (a == "--enable-perf-server") {
       perf_server = true;
+    } else if (a == "--config" || a.rfind("--config=", 0) == 0 || a == "--data-dir" || a.rfind("--data-dir=", 0) == 0) {
+      const bool is_config = a.rfind("--config", 0) == 0;
+      std::optional<std::string> v;
+      if (auto eq = a.find('='); eq != std::string::npos) v = a.substr(eq + 1);
+      else v = next(a);
+      if (!v) return usage_error(a + " needs a value");
+      (is_config ? sources.config_file : sources.data_dir) = std::filesystem::path(*v);
+    } else if (a.size() > 2 && a.rfind("--", 0) == 0) {
+      std::string name = a.substr(2), value;
+      if (auto eq = name.find('='); eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name.resize(eq);
+        if (value.empty()) return usage_error("--" + name + "= needs a value");
+      } else {
+        auto boolean = node::config_flag_is_boolean(name);
+        if (boolean && !*boolean) {
+          auto v = next(a);
+          if (!v) return usage_error(a + " needs a value");
+          value = *v;
+        }
+      }
+      sources.flags.emplace_back(name, value);
     } else {
-      return usage_error("unknown argument '" + a + "'");
+      return usage_error("unexpected argument '" + a + "'");
     }
   }
-  if (opt.verbose) log::set_level(log::Level::debug);
-  std::ostream& human = opt.json_ready ? std::cerr : std::cout;
+  if (verbose) sources.flags.emplace_back("log-level", "debug");
 
-  bool created = false;
-  auto key = load_or_create_key(opt.data_dir, created);
-  if (!key) {
-    std::cerr << "lotus-p2pd: cannot load identity from " << opt.data_dir << "/identity.key: "
-              << key.error().message() << "\n";
-    return 1;
+  auto loaded = node::load_config(sources);
+  if (!loaded) {
+    std::cerr << "lotus-p2pd: " << loaded.error().message << "\n";
+    return 2;
   }
-  if (created) human << "created new identity in " << opt.data_dir << "/identity.key\n";
-
-  const bool defaults = opt.listen.empty();
-  if (defaults) opt.listen = {"/ip4/0.0.0.0/tcp/4001", "/ip6/::/tcp/4001"};
+  if (print_config) {
+    std::cout << node::render_config(*loaded);
+    return 0;
+  }
+  const auto& cfg = loaded->config;
+  node::install_log_sink(node::parse_log_spec(cfg.log.level).value_or(node::LogSpec{}),
+                         cfg.log.format == "json" ? node::LogFormat::json : node::LogFormat::text);
+  std::ostream& human = json_ready ? std::cerr : std::cout;
 
   asio::io_context io;
-  host::Host node(io, std::move(*key));
-  node.set_stream_handler("/echo/1.0.0", &echo_handler);
-  if (perf_server) host::enable_perf_server(node);
-
-  std::size_t listening = 0;
-  for (const auto& text : opt.listen) {
-    auto ma = mf::Multiaddr::parse(text);
-    if (!ma) {
-      std::cerr << "lotus-p2pd: invalid multiaddr '" << text << "': " << ma.error().message() << "\n";
-      return 2;
-    }
-    auto bound = node.listen(*ma);
-    if (!bound) {
-      // The IPv6 default may be unavailable on this machine: warn and go on.
-      if (defaults && text.rfind("/ip6/", 0) == 0 && listening > 0) {
-        std::cerr << "lotus-p2pd: warning: cannot listen on " << text << ": " << bound.error().message() << "\n";
-        continue;
-      }
-      std::cerr << "lotus-p2pd: cannot listen on " << text << ": " << bound.error().message() << "\n";
-      return 1;
-    }
-    ++listening;
+  node::Node n(io, std::move(*loaded));
+  if (auto s = n.start(); !s) {
+    std::cerr << "lotus-p2pd: " << n.error_message() << "\n";
+    return 1;
   }
+  n.host().set_stream_handler("/echo/1.0.0", &echo_handler);
+  if (perf_server) host::enable_perf_server(n.host());
+  for (const auto& line : n.report()) human << line << "\n";
 
   // Install the handler before announcing readiness: a supervisor may signal right after.
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -165,24 +180,26 @@ int main(int argc, char** argv) {
     if (ec || stopping) return;
     stopping = true;
     std::cerr << "lotus-p2pd: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping\n";
-    asio::co_spawn(io, stop_host(&node), [&](std::exception_ptr) {
+    asio::co_spawn(io, stop_node(&n), [&](std::exception_ptr) {
       boost::system::error_code ignored;
       signals.cancel(ignored);
     });
   });
 
-  const auto addrs = node.full_addrs();
-  human << "peer id: " << node.peer_id().to_string() << "\n";
+  const auto addrs = n.host().full_addrs();
+  human << "peer id: " << n.host().peer_id().to_string() << "\n";
   human << "listening on:\n";
   for (const auto& a : addrs) human << "  " << a.to_string() << "\n";
   human.flush();
-  if (opt.json_ready) {
+  if (json_ready) {
     nlohmann::json j;
-    j["peer_id"] = node.peer_id().to_string();
+    j["peer_id"] = n.host().peer_id().to_string();
     j["addrs"] = nlohmann::json::array();
     for (const auto& a : addrs) j["addrs"].push_back(a.to_string());
     j["listen_addrs"] = nlohmann::json::array();
-    for (const auto& a : node.listen_addrs()) j["listen_addrs"].push_back(a.to_string());
+    for (const auto& a : n.host().listen_addrs()) j["listen_addrs"].push_back(a.to_string());
+    j["api"] = n.api_endpoint() ? nlohmann::json(n.api_endpoint()->to_string()) : nlohmann::json();
+    j["data_dir"] = n.config().data_dir.string();
     std::cout << j.dump() << std::endl;
   }
 

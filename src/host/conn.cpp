@@ -54,12 +54,14 @@ ConnectionInfo Conn::info() const {
 asio::awaitable<Status> Conn::raw_write(BytesView data) {
   auto s = co_await io->write(data);
   if (!s) co_return io_error(s.error());
+  host->metrics.bytes_out += data.size();
   co_return Status{};
 }
 
 asio::awaitable<Status> Conn::raw_read_more() {
   auto n = co_await io->read_some(MutBytesView(rx_buf));
   if (!n) co_return io_error(n.error());
+  host->metrics.bytes_in += *n;
   raw_in.insert(raw_in.end(), rx_buf.begin(), rx_buf.begin() + static_cast<std::ptrdiff_t>(*n));
   co_return Status{};
 }
@@ -80,6 +82,7 @@ asio::awaitable<Status> Conn::secure_read_more() {
   while (plain_in.size() == before) {
     auto n = co_await io->read_some(MutBytesView(rx_buf));
     if (!n) co_return io_error(n.error());
+    host->metrics.bytes_in += *n;
     if (auto s = secure->open(BytesView(rx_buf.data(), *n), plain_in); !s) co_return s.error();
   }
   co_return Status{};
@@ -372,6 +375,7 @@ asio::awaitable<void> conn_reader(std::shared_ptr<Conn> c) {
       c->close(io_error(n.error()), false);
       break;
     }
+    c->host->metrics.bytes_in += *n;
     if (!process(BytesView(c->rx_buf.data(), *n))) break;
   }
 }
@@ -386,6 +390,7 @@ asio::awaitable<void> conn_writer(std::shared_ptr<Conn> c) {
     std::swap(c->tx_pending, c->tx_writing);
     c->tx_space.notify();
     auto w = co_await c->io->write(c->tx_writing);
+    if (w) c->host->metrics.bytes_out += c->tx_writing.size();
     c->tx_writing.clear();
     if (!w) {
       c->tx_pending.clear();

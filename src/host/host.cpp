@@ -80,6 +80,7 @@ std::shared_ptr<Conn> Host::Impl::find_conn(const mf::PeerId& peer) const {
 
 void Host::Impl::on_conn_open(const std::shared_ptr<Conn>& c) {
   c->open = true;
+  ++metrics.connections_opened_by_direction[to_string(c->direction)];
   conns.emplace(c->id, c);
   auto& info = peers.upsert(*c->remote_peer);
   if (c->remote_key) info.public_key = *c->remote_key;
@@ -102,6 +103,7 @@ void Host::Impl::on_conn_closed(Conn& c) {
   if (it == conns.end()) return;
   auto keep = it->second;
   conns.erase(it);
+  ++metrics.connections_closed;
   const auto& peer = *c.remote_peer;
   bool other = false;
   for (auto& [id, o] : conns) other = other || (*o->remote_peer == peer);
@@ -181,6 +183,7 @@ asio::awaitable<void> handle_inbound(std::shared_ptr<Conn> c) {
   h->upgrading.erase(c->id);
   if (!s || h->stopping || c->closed) {
     if (!s) LOTUS_LOG(debug, "host", "inbound upgrade failed: " + s.error().message());
+    if (!s) ++h->metrics.handshake_failures[handshake_failure_reason(s.error())];
     c->close(s ? std::error_code(errc::host_stopped) : s.error(), false);
     co_return;
   }
@@ -248,6 +251,7 @@ asio::awaitable<Result<ConnectionInfo>> dial_once(std::shared_ptr<Host::Impl> h,
   auto s = co_await c->upgrade(expected);
   h->upgrading.erase(c->id);
   if (!s) {
+    ++h->metrics.handshake_failures[handshake_failure_reason(s.error())];
     c->close(s.error(), false);
     co_return s.error();
   }
@@ -280,8 +284,10 @@ asio::awaitable<Result<ConnectionInfo>> dial(std::shared_ptr<Host::Impl> h, mf::
   }
   auto pending = std::make_shared<PendingDial>(h->ex);
   h->dials.emplace(key, pending);
+  ++h->metrics.dials_started;
   auto r = co_await dial_once(h, addr.without_peer_id(), expected);
   h->conn_mgr.end_dial();
+  ++(r ? h->metrics.dials_succeeded : h->metrics.dials_failed);
   h->dials.erase(key);
   pending->result = r;
   pending->done.notify();

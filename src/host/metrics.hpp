@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <system_error>
 
 namespace lotus::host {
 
@@ -32,5 +33,9 @@ struct Metrics {
   std::uint64_t bytes_in = 0;   // transport bytes (encrypted), all connections
   std::uint64_t bytes_out = 0;
 };
+
+// The handshake_failures label for an upgrade error: "timeout", "noise", "peer_id_mismatch",
+// "multistream", "muxer", "io" or "other".
+std::string handshake_failure_reason(std::error_code ec);
 
 }  // namespace lotus::host

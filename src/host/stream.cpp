@@ -250,6 +250,7 @@ asio::awaitable<Result<Stream>> negotiate_stream(std::shared_ptr<Conn> c, std::v
     stream_reset(*st);
     co_return w.error();
   }
+  if (lazy) ++c->host->metrics.streams_opened[st->protocol];
   if (lazy) co_return Stream(st);  // confirmation is checked by the first read
 
   runtime::Watchdog dog(c->host->ex, c->host->cfg.negotiation_timeout, [st] { stream_reset(*st); });
@@ -258,6 +259,7 @@ asio::awaitable<Result<Stream>> negotiate_stream(std::shared_ptr<Conn> c, std::v
   dog.disarm();
   if (expired) co_return errc::negotiation_timeout;
   if (!s) co_return s.error();
+  ++c->host->metrics.streams_opened[st->protocol];
   co_return Stream(st);
 }
 
@@ -293,6 +295,7 @@ asio::awaitable<void> inbound_stream(std::shared_ptr<StreamState> st) {
     co_return;
   }
   st->protocol = *selected;
+  ++host->metrics.streams_opened[*selected];
   std::shared_ptr<const StreamHandler> handler;
   if (auto it = host->handlers.find(*selected); it != host->handlers.end()) handler = it->second;
   if (!handler || host->stopping) {

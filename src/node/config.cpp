@@ -43,7 +43,10 @@ constexpr std::uint64_t k_max_conn = 100000;
 using StringMap = std::map<std::string, std::string>;
 using Value = std::variant<bool, std::uint64_t, std::string, std::vector<std::string>, StringMap>;
 
-enum class Kind { boolean, integer, protocol_id, choice, listen_addrs, announce_addrs, peer_addrs, string_map };
+enum class Kind {
+  boolean, integer, protocol_id, choice, listen_addrs, announce_addrs, peer_addrs, string_map, log_levels,
+  api_endpoint
+};
 
 struct KeyDef {
   std::string_view key;                    // dotted
@@ -84,9 +87,13 @@ const std::vector<KeyDef>& schema() {
     d.push_back({"security.min_dht_announcement_interval_ms", Kind::integer, std::uint64_t{30000},
                  {"security-min-dht-announcement-interval-ms"}, {}, 0, 86400000, {}});
     d.push_back({"metadata", Kind::string_map, StringMap{}, {"metadata"}, {}, 0, 0, {}});
-    d.push_back({"log.level", Kind::choice, std::string("info"), {"log-level"}, {}, 0, 0,
+    d.push_back({"log.level", Kind::log_levels, std::string("info"), {"log-level"}, {}, 0, 0,
                  {"trace", "debug", "info", "warn", "error", "off"}});
     d.push_back({"log.format", Kind::choice, std::string("text"), {"log-format"}, {}, 0, 0, {"text", "json"}});
+    d.push_back({"api.listen", Kind::api_endpoint, std::string("unix"), {"api-listen"}, {}, 0, 0, {}});
+    d.push_back({"peer_store.enabled", Kind::boolean, true, {"peer-store-enabled", "peer-store"}, {}, 0, 0, {}});
+    d.push_back({"peer_store.redial", Kind::integer, std::uint64_t{8}, {"peer-store-redial", "redial"}, {}, 0,
+                 1000, {}});
     return d;
   }();
   return s;
@@ -94,7 +101,7 @@ const std::vector<KeyDef>& schema() {
 
 // Sections of the file that hold keys (metadata is a free-form table, handled apart).
 constexpr std::string_view k_sections[] = {"dht", "gossipsub", "relay", "nat", "connection_manager",
-                                           "security", "log"};
+                                           "security", "log", "api", "peer_store"};
 
 const KeyDef* find_key(std::string_view key) {
   for (const auto& k : schema())
@@ -208,8 +215,68 @@ std::string allowed_text(const KeyDef& d, bool from_file) {
                        : "comma-separated multiaddrs ending in /p2p/<peer-id>";
     case Kind::string_map:
       return from_file ? "a table of string values" : "comma-separated key=value pairs";
+    case Kind::log_levels:
+      return "a level (trace, debug, info, warn, error or off), optionally followed by component=level "
+             "pairs, e.g. info,host=debug";
+    case Kind::api_endpoint:
+      return "unix, unix:<absolute path>, 127.0.0.1:<port>, [::1]:<port>, localhost:<port> or off "
+             "(never a public interface)";
   }
   return "";
+}
+
+bool valid_level(std::string_view s) {
+  for (std::string_view l : {"trace", "debug", "info", "warn", "error", "off"})
+    if (s == l) return true;
+  return false;
+}
+
+// "info", "host=debug", "warn,host=debug,dht=trace".
+bool valid_log_levels(std::string_view text) {
+  if (text.empty() || text.size() > 512) return false;
+  std::size_t start = 0;
+  bool any = false;
+  while (start <= text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view part = text.substr(start, end - start);
+    auto eq = part.find('=');
+    if (eq == std::string_view::npos) {
+      if (!valid_level(part)) return false;
+    } else {
+      std::string_view comp = part.substr(0, eq);
+      if (comp.empty() || comp.size() > 64 || !std::all_of(comp.begin(), comp.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+          }))
+        return false;
+      if (!valid_level(part.substr(eq + 1))) return false;
+    }
+    any = true;
+    start = end + 1;
+  }
+  return any;
+}
+
+// "unix", "off", "unix:/abs/path", "127.0.0.1:<port>", "[::1]:<port>", "localhost:<port>".
+// Returns why the value is refused, or nullopt.
+std::optional<std::string> check_api_endpoint(std::string_view text) {
+  if (text == "unix" || text == "off") return std::nullopt;
+  if (text.rfind("unix:", 0) == 0) {
+    auto path = text.substr(5);
+    if (path.empty() || path.front() != '/') return std::string("the socket path must be absolute");
+    if (path.size() > 100) return std::string("the socket path is longer than 100 bytes");
+    return std::nullopt;
+  }
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return std::string("no port");
+  std::string_view host = text.substr(0, colon);
+  std::string_view port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      std::stoul(std::string(port)) > 65535)
+    return std::string("invalid port");
+  if (host != "127.0.0.1" && host != "[::1]" && host != "localhost")
+    return std::string("the control API listens on loopback only");
+  return std::nullopt;
 }
 
 // Validates one multiaddr element of an address list; returns the reason it is refused.
@@ -316,6 +383,12 @@ ConfigResult<Value> parse_text(const KeyDef& d, std::string_view text, const std
       auto items = split_commas(text);
       return check_list(d, std::move(items), source, false);
     }
+    case Kind::log_levels:
+      if (!valid_log_levels(text)) return bad();
+      return Value(std::string(text));
+    case Kind::api_endpoint:
+      if (auto why = check_api_endpoint(text)) return bad(" (" + *why + ")");
+      return Value(std::string(text));
     case Kind::string_map: {
       StringMap m;
       for (const auto& pair : split_commas(text)) {
@@ -394,6 +467,17 @@ ConfigResult<Value> parse_node(const KeyDef& d, const toml::node& n, const std::
         items.push_back(std::move(item));
       }
       return Value(std::move(items));
+    }
+    case Kind::log_levels:
+      if (!n.is_string() || !valid_log_levels(n.as_string()->get())) return bad(n);
+      return Value(std::string(n.as_string()->get()));
+    case Kind::api_endpoint: {
+      if (!n.is_string()) return bad(n);
+      std::string_view text = n.as_string()->get();
+      if (auto why = check_api_endpoint(text))
+        return invalid(d.key, display_node(n), raw_node(n), file_source(file, n.source()),
+                       allowed_text(d, true) + " (" + *why + ")");
+      return Value(std::string(text));
     }
     case Kind::string_map: {
       const toml::table* t = n.as_table();
@@ -596,6 +680,9 @@ ConfigResult<NodeConfig> build(const Values& vals) {
   c.metadata = std::get<StringMap>(get("metadata"));
   c.log.level = s("log.level");
   c.log.format = s("log.format");
+  c.api.listen = s("api.listen");
+  c.peer_store.enabled = b("peer_store.enabled");
+  c.peer_store.redial = static_cast<std::uint32_t>(u("peer_store.redial"));
 
   if (c.connection_manager.min_connections > c.connection_manager.max_connections) {
     const auto& mn = vals.at("connection_manager.min_connections");
@@ -658,12 +745,35 @@ Value value_of(const NodeConfig& c, std::string_view key) {
   if (key == "metadata") return c.metadata;
   if (key == "log.level") return c.log.level;
   if (key == "log.format") return c.log.format;
+  if (key == "api.listen") return c.api.listen;
+  if (key == "peer_store.enabled") return c.peer_store.enabled;
+  if (key == "peer_store.redial") return std::uint64_t{c.peer_store.redial};
   return false;
 }
 
 }  // namespace
 
 std::vector<std::string> config_keys() { return all_keys(); }
+
+std::optional<bool> config_flag_is_boolean(std::string_view name) {
+  for (const auto& d : schema())
+    if (std::find(d.flags.begin(), d.flags.end(), name) != d.flags.end()) return d.kind == Kind::boolean;
+  return std::nullopt;
+}
+
+std::vector<KeyHelp> config_help() {
+  std::vector<KeyHelp> out;
+  for (const auto& d : schema()) {
+    KeyHelp h;
+    h.key = std::string(d.key);
+    for (auto f : d.flags) h.flags.emplace_back(f);
+    h.env.push_back(env_name(d.key));
+    for (auto e : d.seed_env) h.env.emplace_back(e);
+    h.allowed = allowed_text(d, false);
+    out.push_back(std::move(h));
+  }
+  return out;
+}
 
 ConfigResult<std::pair<std::filesystem::path, std::string>> resolve_data_dir(const ConfigSources& sources) {
   using R = std::pair<std::filesystem::path, std::string>;

@@ -118,9 +118,22 @@ struct NodeConfig {
   } security;
   std::map<std::string, std::string> metadata;
   struct Log {
-    std::string level = "info";   // trace debug info warn error off
+    // "<level>" or "<level>,<component>=<level>,…" (a component-only list keeps info as the
+    // default); levels: trace debug info warn error off. Parsed by node/logging.hpp.
+    std::string level = "info";
     std::string format = "text";  // text json
   } log;
+  struct Api {
+    // Where the control API listens: "unix" (<data dir>/control.sock, mode 0600),
+    // "unix:<path>", "127.0.0.1:<port>", "[::1]:<port>", "localhost:<port>" (port 0 = any free
+    // port; the daemon writes the endpoint it bound to <data dir>/api), or "off".
+    // Never a public interface: other hosts are refused.
+    std::string listen = "unix";
+  } api;
+  struct PeerDb {
+    bool enabled = true;           // persist known peers in <data dir>/peers.sqlite
+    std::uint32_t redial = 8;      // known good peers redialled at start (0 = none)
+  } peer_store;
 };
 
 // Where each value came from, e.g. "default", "profile:wallet", "file:/h/.lotus-p2p/config.toml:12",
@@ -183,6 +196,20 @@ std::vector<UnbuiltFeature> unimplemented_features(const LoadedConfig& loaded,
 
 // All dotted keys the file accepts, in documentation order (for help texts and tests).
 std::vector<std::string> config_keys();
+
+// Command-line parsing help for the daemon: whether `name` (without "--") is a known
+// configuration flag, and whether it is a boolean (a bare flag; a value only as --name=value).
+// nullopt: not a configuration flag.
+std::optional<bool> config_flag_is_boolean(std::string_view name);
+
+// The flag names (canonical first, without "--") and environment names of a key, for help.
+struct KeyHelp {
+  std::string key;
+  std::vector<std::string> flags;
+  std::vector<std::string> env;
+  std::string allowed;  // what the key accepts
+};
+std::vector<KeyHelp> config_help();
 
 }  // namespace lotus::node
 

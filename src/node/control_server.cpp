@@ -1,0 +1,379 @@
+// Control API server (see control_server.hpp). The only translation unit with Beast's HTTP
+// server code; the session is a template over the socket type (Unix or TCP).
+#include "node/control_server.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdio>
+#include <exception>
+#include <set>
+
+#include "base/log.hpp"
+#include "node/errors.hpp"
+#include "runtime/asio.hpp"
+#include "runtime/task_scope.hpp"
+#include "runtime/watchdog.hpp"
+
+namespace lotus::node {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using unix_proto = asio::local::stream_protocol;
+using tcp = asio::ip::tcp;
+
+Json error_json(std::error_code ec, const std::string& message) {
+  Json e;
+  e["code"] = std::string(ec.category().name()) + "." + std::to_string(ec.value());
+  e["message"] = message.empty() ? ec.message() : message;
+  return Json{{"error", e}};
+}
+
+struct ControlServer::Impl : std::enable_shared_from_this<ControlServer::Impl> {
+  Impl(asio::io_context& ctx, const ControlRouter& r, ControlServerConfig c)
+      : io(ctx), ex(ctx.get_executor()), router(r), cfg(c), scope(ex) {}
+  asio::io_context& io;
+  asio::any_io_executor ex;
+  const ControlRouter& router;
+  ControlServerConfig cfg;
+  runtime::TaskScope scope;
+  struct Get {
+    std::string content_type;
+    GetHandler fn;
+  };
+  std::map<std::string, Get> gets;
+  std::vector<std::shared_ptr<unix_proto::acceptor>> unix_acceptors;
+  std::vector<std::shared_ptr<tcp::acceptor>> tcp_acceptors;
+  std::vector<std::string> socket_files;
+  ControlServerStats stats;
+  std::size_t sessions = 0;
+  bool stopping = false;
+
+  void count(const std::string& what) {
+    // Registered names only: the key set stays bounded whatever clients send.
+    ++stats.requests[what];
+  }
+};
+
+namespace {
+
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+template <class Socket>
+void close_socket(Socket& s) {
+  boost::system::error_code ignored;
+  s.close(ignored);
+}
+
+// Writes one complete response; false if the write failed or timed out.
+template <class Socket>
+asio::awaitable<bool> write_response(std::shared_ptr<ControlServer::Impl> srv, std::shared_ptr<Socket> sock,
+                                     http::status status, std::string content_type, std::string body, bool keep_alive) {
+  http::response<http::string_body> res{status, 11};
+  res.set(http::field::server, "lotus-p2pd");
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(keep_alive);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  runtime::Watchdog dog(srv->ex, srv->cfg.write_timeout, [sock] { close_socket(*sock); });
+  beast::error_code ec;
+  co_await http::async_write(*sock, res, asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec && !dog.expired();
+}
+
+template <class Socket>
+asio::awaitable<bool> write_json(std::shared_ptr<ControlServer::Impl> srv, std::shared_ptr<Socket> sock,
+                                 http::status status, Json j, bool keep_alive) {
+  if (static_cast<unsigned>(status) >= 400 && static_cast<unsigned>(status) < 500) ++srv->stats.bad_requests;
+  co_return co_await write_response(srv, sock, status, "application/json", dump(j) + "\n", keep_alive);
+}
+
+// State shared by a streaming response and its emit function.
+template <class Socket>
+struct StreamCtx {
+  std::shared_ptr<ControlServer::Impl> srv;
+  std::shared_ptr<Socket> sock;
+  bool failed = false;
+};
+
+// One HTTP/1.1 chunk ("<hex size>\r\n<data>\r\n"), or the last chunk for empty `data`, framed
+// by hand into one buffer (one write per item).
+template <class Socket>
+asio::awaitable<bool> write_chunk(std::shared_ptr<StreamCtx<Socket>> ctx, std::string data) {
+  if (ctx->failed) co_return false;
+  char size[24];
+  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  std::string frame = size;
+  frame += data;
+  frame += "\r\n";
+  runtime::Watchdog dog(ctx->srv->ex, ctx->srv->cfg.write_timeout, [s = ctx->sock] { close_socket(*s); });
+  beast::error_code ec;
+  co_await asio::async_write(*ctx->sock, asio::buffer(frame), asio::redirect_error(asio::use_awaitable, ec));
+  if (ec || dog.expired()) ctx->failed = true;
+  co_return !ctx->failed;
+}
+
+template <class Socket>
+asio::awaitable<Status> emit_item(std::shared_ptr<StreamCtx<Socket>> ctx, Json item) {
+  if (ctx->srv->stopping) co_return std::make_error_code(std::errc::connection_aborted);
+  if (!co_await write_chunk(ctx, dump(item) + "\n")) co_return std::make_error_code(std::errc::connection_aborted);
+  co_return Status{};
+}
+
+// Runs one POST /api/v1/<method>; returns whether the connection may be kept.
+template <class Socket>
+asio::awaitable<bool> handle_api(std::shared_ptr<ControlServer::Impl> srv, std::shared_ptr<Socket> sock,
+                                 std::string name, std::string body, bool keep_alive) {
+  const ControlMethod* m = srv->router.find(name);
+  srv->count(m ? name : std::string("other"));
+  if (!m) {
+    co_return co_await write_json(srv, sock, http::status::not_found,
+                                  error_json(node_errc::unknown_method, "unknown control API method '" +
+                                                                            name.substr(0, 64) + "'"),
+                                  keep_alive);
+  }
+  Json request = body.empty() ? Json::object() : Json::parse(body, nullptr, false);
+  if (!request.is_object()) {
+    co_return co_await write_json(srv, sock, http::status::bad_request,
+                                  error_json(node_errc::bad_request, "the request body must be a JSON object"),
+                                  keep_alive);
+  }
+  if (m->unary) {
+    std::optional<Result<Json>> r;
+    try {
+      r.emplace(co_await m->unary(std::move(request)));
+    } catch (const std::exception& e) {
+      LOTUS_LOG(error, "node.api", "method " + name + " threw: " + e.what());
+      r.emplace(std::make_error_code(std::errc::state_not_recoverable));
+    }
+    if (!*r) {
+      const auto ec = r->error();
+      const auto status = ec == node_errc::bad_request ? http::status::bad_request : http::status::internal_server_error;
+      co_return co_await write_json(srv, sock, status, error_json(ec), keep_alive);
+    }
+    Json reply = std::move(**r);
+    co_return co_await write_json(srv, sock, http::status::ok, std::move(reply), keep_alive);
+  }
+  // Streaming: chunked NDJSON, the connection closes afterwards.
+  http::response<http::empty_body> res{http::status::ok, 11};
+  res.set(http::field::server, "lotus-p2pd");
+  res.set(http::field::content_type, "application/x-ndjson");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(false);
+  res.chunked(true);
+  {
+    http::response_serializer<http::empty_body> sr{res};
+    runtime::Watchdog dog(srv->ex, srv->cfg.write_timeout, [sock] { close_socket(*sock); });
+    beast::error_code ec;
+    co_await http::async_write_header(*sock, sr, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || dog.expired()) co_return false;
+  }
+  auto ctx = std::make_shared<StreamCtx<Socket>>();
+  ctx->srv = srv;
+  ctx->sock = sock;
+  Emit emit = [ctx](Json item) { return emit_item(ctx, std::move(item)); };
+  Status st;
+  try {
+    st = co_await m->streaming(std::move(request), emit);
+  } catch (const std::exception& e) {
+    LOTUS_LOG(error, "node.api", "method " + name + " threw: " + e.what());
+    st = std::make_error_code(std::errc::state_not_recoverable);
+  }
+  if (!st && !ctx->failed) (void)co_await write_chunk(ctx, dump(error_json(st.error())) + "\n");
+  if (!ctx->failed) (void)co_await write_chunk(ctx, std::string());
+  co_return false;
+}
+
+template <class Socket>
+asio::awaitable<void> session(std::shared_ptr<ControlServer::Impl> srv, std::shared_ptr<Socket> sock) {
+  ++srv->sessions;
+  ++srv->stats.connections;
+  const auto stop_cb = srv->scope.add_stop_callback([sock] { close_socket(*sock); });
+  beast::flat_buffer buffer(srv->cfg.max_header_bytes + 1024);
+  while (!srv->stopping) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(srv->cfg.max_header_bytes));
+    parser.body_limit(srv->cfg.max_body_bytes);
+    beast::error_code ec;
+    {
+      runtime::Watchdog dog(srv->ex, srv->cfg.read_timeout, [sock] { close_socket(*sock); });
+      co_await http::async_read(*sock, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      if (dog.expired()) break;
+    }
+    if (srv->stopping) break;
+    if (ec == http::error::body_limit) {
+      (void)co_await write_json(srv, sock, http::status::payload_too_large,
+                                error_json(node_errc::bad_request, "request body larger than " +
+                                                                       std::to_string(srv->cfg.max_body_bytes) + " bytes"),
+                                false);
+      break;
+    }
+    if (ec == http::error::header_limit) {
+      (void)co_await write_json(srv, sock, http::status::request_header_fields_too_large,
+                                error_json(node_errc::bad_request, "request header too large"), false);
+      break;
+    }
+    if (ec) {
+      if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != asio::error::operation_aborted &&
+          ec != asio::error::bad_descriptor && ec != asio::error::connection_reset) {
+        (void)co_await write_json(srv, sock, http::status::bad_request,
+                                  error_json(node_errc::bad_request, "malformed HTTP request"), false);
+      }
+      break;
+    }
+    auto req = parser.release();
+    const bool keep = req.keep_alive();
+    const std::string target(req.target());
+    bool ok = false;
+    constexpr std::string_view api_prefix = "/api/v1/";
+    if (target.rfind(api_prefix, 0) == 0) {
+      if (req.method() != http::verb::post) {
+        ok = co_await write_json(srv, sock, http::status::method_not_allowed,
+                                 error_json(node_errc::bad_request, "control API methods are called with POST"), keep);
+      } else {
+        ok = co_await handle_api(srv, sock, target.substr(api_prefix.size()), std::move(req.body()), keep);
+      }
+    } else if (auto it = srv->gets.find(target); it != srv->gets.end()) {
+      srv->count("GET " + it->first);
+      if (req.method() != http::verb::get) {
+        ok = co_await write_json(srv, sock, http::status::method_not_allowed,
+                                 error_json(node_errc::bad_request, target + " is read with GET"), keep);
+      } else {
+        std::string body = it->second.fn();
+        ok = co_await write_response(srv, sock, http::status::ok, it->second.content_type, std::move(body), keep);
+      }
+    } else {
+      ok = co_await write_json(srv, sock, http::status::not_found,
+                               error_json(node_errc::unknown_method, "no such path (POST /api/v1/<method>, GET /metrics, "
+                                                                     "GET /status)"),
+                               keep);
+    }
+    if (!ok || !keep) break;
+  }
+  srv->scope.remove_stop_callback(stop_cb);
+  boost::system::error_code ignored;
+  sock->shutdown(Socket::shutdown_both, ignored);
+  sock->close(ignored);
+  --srv->sessions;
+}
+
+template <class Acceptor, class Socket>
+asio::awaitable<void> accept_loop(std::shared_ptr<ControlServer::Impl> srv, std::shared_ptr<Acceptor> acc) {
+  while (!srv->stopping && acc->is_open()) {
+    boost::system::error_code ec;
+    Socket s = co_await acc->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (srv->stopping || !acc->is_open()) break;
+    if (ec) {
+      LOTUS_LOG(warn, "node.api", "accept failed: " + ec.message());
+      continue;
+    }
+    if (srv->sessions >= srv->cfg.max_connections) {
+      ++srv->stats.refused_connections;
+      close_socket(s);
+      continue;
+    }
+    auto shared = std::make_shared<Socket>(std::move(s));
+    if (!srv->scope.spawn(session<Socket>(srv, shared), "api.session")) close_socket(*shared);
+  }
+}
+
+}  // namespace
+
+ControlServer::ControlServer(asio::io_context& io, const ControlRouter& router, ControlServerConfig config)
+    : m_impl(std::make_shared<Impl>(io, router, config)) {}
+
+ControlServer::~ControlServer() {
+  // Abrupt: close everything; sessions end as the io_context keeps running.
+  m_impl->stopping = true;
+  for (auto& a : m_impl->unix_acceptors) close_socket(*a);
+  for (auto& a : m_impl->tcp_acceptors) close_socket(*a);
+  m_impl->scope.request_stop();
+  for (const auto& f : m_impl->socket_files) ::unlink(f.c_str());
+}
+
+void ControlServer::add_get(std::string path, std::string content_type, GetHandler handler) {
+  m_impl->gets[std::move(path)] = Impl::Get{std::move(content_type), std::move(handler)};
+}
+
+Result<ApiEndpoint> ControlServer::listen(const ApiEndpoint& endpoint) {
+  auto& s = *m_impl;
+  if (s.stopping) return node_errc::api_bind_failed;
+  boost::system::error_code ec;
+  if (endpoint.kind == ApiEndpoint::Kind::unix_socket) {
+    if (endpoint.path.empty() || endpoint.path.size() >= sizeof(sockaddr_un::sun_path)) return node_errc::api_bad_endpoint;
+    struct stat st {};
+    if (::lstat(endpoint.path.c_str(), &st) == 0) {
+      if (!S_ISSOCK(st.st_mode)) {
+        LOTUS_LOG(warn, "node.api", endpoint.path + " exists and is not a socket");
+        return node_errc::api_bind_failed;
+      }
+      // A live daemon answers on it: do not steal its socket.
+      unix_proto::socket probe(s.io);
+      probe.connect(unix_proto::endpoint(endpoint.path), ec);
+      if (!ec) {
+        LOTUS_LOG(warn, "node.api", endpoint.path + " is in use by a running daemon");
+        return node_errc::api_bind_failed;
+      }
+      ::unlink(endpoint.path.c_str());
+    }
+    auto acc = std::make_shared<unix_proto::acceptor>(s.io);
+    acc->open(unix_proto(), ec);
+    if (!ec) acc->bind(unix_proto::endpoint(endpoint.path), ec);
+    if (!ec) ::chmod(endpoint.path.c_str(), 0600);
+    if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      LOTUS_LOG(warn, "node.api", "cannot listen on " + endpoint.path + ": " + ec.message());
+      return node_errc::api_bind_failed;
+    }
+    s.unix_acceptors.push_back(acc);
+    s.socket_files.push_back(endpoint.path);
+    s.scope.spawn(accept_loop<unix_proto::acceptor, unix_proto::socket>(m_impl, acc), "api.accept");
+    return endpoint;
+  }
+  auto addr = asio::ip::make_address(endpoint.host, ec);
+  if (ec) return node_errc::api_bad_endpoint;
+  if (!addr.is_loopback()) return node_errc::api_not_loopback;
+  auto acc = std::make_shared<tcp::acceptor>(s.io);
+  const tcp::endpoint ep(addr, endpoint.port);
+  acc->open(ep.protocol(), ec);
+  if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc->bind(ep, ec);
+  if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    LOTUS_LOG(warn, "node.api", "cannot listen on " + endpoint.to_string() + ": " + ec.message());
+    return node_errc::api_bind_failed;
+  }
+  ApiEndpoint bound = endpoint;
+  bound.port = acc->local_endpoint(ec).port();
+  s.tcp_acceptors.push_back(acc);
+  s.scope.spawn(accept_loop<tcp::acceptor, tcp::socket>(m_impl, acc), "api.accept");
+  return bound;
+}
+
+void ControlServer::close() {
+  m_impl->stopping = true;
+  for (auto& a : m_impl->unix_acceptors) close_socket(*a);
+  for (auto& a : m_impl->tcp_acceptors) close_socket(*a);
+  m_impl->scope.request_stop();
+}
+
+namespace {
+asio::awaitable<void> stop_server(std::shared_ptr<ControlServer::Impl> keep) {
+  co_await keep->scope.join();
+  for (const auto& f : keep->socket_files) ::unlink(f.c_str());
+  keep->socket_files.clear();
+}
+}  // namespace
+
+asio::awaitable<void> ControlServer::stop() {
+  close();
+  return stop_server(m_impl);
+}
+
+const ControlServerStats& ControlServer::stats() const { return m_impl->stats; }
+std::size_t ControlServer::active_sessions() const { return m_impl->sessions; }
+
+}  // namespace lotus::node
