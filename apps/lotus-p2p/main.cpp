@@ -134,7 +134,10 @@ int usage_error(const std::string& msg) {
 
 }  // namespace lotus::cli
 
+int cmd_perf(int argc, char** argv);  // cmd_perf.cpp: direct /perf/1.0.0 client
+
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "perf") return cmd_perf(argc - 1, argv + 1);
   using namespace lotus::cli;
   Context ctx;
   for (char** e = environ; e && *e; ++e) {

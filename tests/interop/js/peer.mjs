@@ -46,6 +46,10 @@
 //   dht_closest {key|keyHex}        -> {peers:[peerId...]}      (FIND_NODE lookup)
 //   dht_table {}                    -> {size, peers:[peerId...]}
 //   dht_wait_peer {peerId}          -> {size} once peerId is in the routing table
+//   perf {addr|peerId, upload, download} -> {uploaded, downloaded, uploadMs, downloadMs, totalMs}
+//                                   (/perf/1.0.0 client; js/perf.mjs)
+// Flag --perf-server serves /perf/1.0.0 and records perf_server events
+//   {peerId, requested, uploaded, downloaded, outcome: closed|refused|reset|error, error}.
 //
 // Events: connection_open / connection_close {peerId, remoteAddr, direction, connId},
 //         identify {peerId, agentVersion, protocolVersion, protocols, listenAddrs, observedAddr},
@@ -82,6 +86,8 @@ const { peerIdFromString } = await import('@libp2p/peer-id')
 const { multiaddr } = await import('@multiformats/multiaddr')
 const readline = await import('node:readline')
 const { setMaxListeners } = await import('node:events')
+// ---- perf (/perf/1.0.0): see js/perf.mjs
+const { PERF, perfHandler, perfClient } = await import('./perf.mjs')
 
 const ECHO = '/echo/1.0.0'
 const RESET = '/reset/1.0.0'
@@ -119,6 +125,7 @@ function parseArgs (argv) {
     else if (a === '--agent') opts.agent = next()
     else if (a === '--pubsub') opts.pubsub = true // gossipsub block below
     else if (a === '--dht') opts.dht = next()
+    else if (a === '--perf-server') opts.perfServer = true // perf: serve /perf/1.0.0
     else throw new Error(`unknown argument ${a}`)
   }
   return opts
@@ -447,6 +454,12 @@ function resetHandler (stream, connection) {
 const handlerOpts = { maxInboundStreams: 1024, maxOutboundStreams: 1024 }
 await node.handle(ECHO, echoHandler, handlerOpts)
 await node.handle(RESET, resetHandler, handlerOpts)
+// ---- perf server (--perf-server): records a perf_server event per run
+if (opts.perfServer) {
+  await node.handle(PERF, (stream, connection) => {
+    perfHandler(stream, connection, { onDone: (r) => record('perf_server', r) })
+  }, handlerOpts)
+}
 await node.start()
 if (opts.pubsub) pubsubAttach()
 
@@ -789,6 +802,23 @@ const commands = {
         closeEvent: closeEventInfo(evt),
         received
       }
+    } catch (e) {
+      if (stream.status === 'open') stream.abort(e instanceof Error ? e : new Error(String(e)))
+      throw e
+    }
+  },
+
+  // ---- perf client: perf {addr|peerId, upload, download}
+  //   -> {uploaded, downloaded, uploadMs, downloadMs, totalMs}
+  async perf (p, signal) {
+    const upload = Number(p.upload ?? 0)
+    const download = Number(p.download ?? 0)
+    for (const v of [upload, download]) {
+      if (!Number.isSafeInteger(v) || v < 0) throw new Error('bad "upload"/"download"')
+    }
+    const stream = await openStream(p, PERF, signal)
+    try {
+      return await perfClient(stream, upload, download, signal)
     } catch (e) {
       if (stream.status === 'open') stream.abort(e instanceof Error ? e : new Error(String(e)))
       throw e
