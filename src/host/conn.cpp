@@ -210,7 +210,10 @@ void Conn::end_stream(const std::shared_ptr<StreamState>& st, bool reset, std::e
 
 Result<std::shared_ptr<StreamState>> Conn::open_stream() {
   if (closed || !open || !mux) return errc::connection_closed;
-  if (streams.size() >= host->cfg.max_streams_per_connection) return errc::too_many_streams;
+  if (streams.size() >= host->cfg.max_streams_per_connection) {
+    host->count_refusal("streams_per_connection");
+    return errc::too_many_streams;
+  }
   auto r = mux->open_stream();
   if (!r) {
     if (mux->is_closing_error(r.error())) return errc::connection_closed;
@@ -231,6 +234,7 @@ void Conn::handle_events() {
         Overloaded{
             [&](const mux::StreamOpened& e) {
               if (host->stopping || streams.size() >= host->cfg.max_streams_per_connection) {
+                if (!host->stopping) host->count_refusal("streams_per_connection");
                 (void)mux->reset(e.id);
                 return;
               }

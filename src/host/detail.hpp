@@ -117,6 +117,13 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   std::optional<Bytes> sealed_record;
   bool stopping = false;
   bool stopped = false;
+  // ---- connection manager (conn_manager.hpp): policy + the maintenance task that trims and
+  // asks peer sources for more peers (host.cpp, "connection manager" section).
+  ConnManager conn_mgr;
+  runtime::Signal maint_wake;
+  bool maint_running = false;
+  void ensure_maintenance();
+  void count_refusal(const std::string& limit) { ++metrics.limit_refusals[limit]; }
 
   void emit(const Event& e);
   std::vector<std::string> protocol_list() const;

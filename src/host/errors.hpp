@@ -30,6 +30,8 @@ enum class errc {
   too_many_streams,          // stream limit of the connection reached
   bad_ping_response,         // ping: echoed payload differs
   identify_failed,           // identify exchange failed or was malformed
+  dial_limit,                // connection manager: too many dials in flight (max_pending_dials)
+  trimmed,                   // connection closed by the connection manager (over max_connections)
 };
 const std::error_category& category() noexcept;
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), category()}; }

@@ -6,6 +6,7 @@
 
 #include "base/log.hpp"
 #include "host/detail.hpp"
+#include "runtime/dns_resolver.hpp"
 #include "runtime/watchdog.hpp"
 
 namespace lotus::host {
@@ -34,7 +35,9 @@ const std::error_category& category() noexcept {
        {static_cast<int>(errc::host_stopped), "host is stopped"},
        {static_cast<int>(errc::too_many_streams), "too many streams on the connection"},
        {static_cast<int>(errc::bad_ping_response), "ping response did not match"},
-       {static_cast<int>(errc::identify_failed), "identify failed"}});
+       {static_cast<int>(errc::identify_failed), "identify failed"},
+       {static_cast<int>(errc::dial_limit), "too many dials in progress (connection manager limit)"},
+       {static_cast<int>(errc::trimmed), "closed by the connection manager (over the connection limit)"}});
   return cat;
 }
 
@@ -49,7 +52,9 @@ Host::Impl::Impl(asio::io_context& ctx, crypto::PrivateKey key, Config config)
       self(identity.peer_id()),
       cfg(std::move(config)),
       scope(ex),
-      peers(cfg.peer_store_limits) {}
+      peers(cfg.peer_store_limits),
+      conn_mgr(cfg.conn_manager),
+      maint_wake(ex) {}
 
 void Host::Impl::emit(const Event& e) {
   std::vector<EventListener> ls;
@@ -81,6 +86,9 @@ void Host::Impl::on_conn_open(const std::shared_ptr<Conn>& c) {
   if (c->direction == Direction::outbound && !c->remote_addr.empty()) peers.add_addrs(*c->remote_peer, {c->remote_addr});
   peers.set_connected(*c->remote_peer, true);
   ++metrics.connections_opened_by_transport[std::string(c->io->transport())];
+  conn_mgr.on_open(c->id, *c->remote_peer, c->direction, Clock::now());  // connection manager
+  ensure_maintenance();
+  maint_wake.notify();
   c->start_tasks();
   if (c->closed) return;
   emit(PeerConnected{c->info()});
@@ -88,6 +96,7 @@ void Host::Impl::on_conn_open(const std::shared_ptr<Conn>& c) {
 }
 
 void Host::Impl::on_conn_closed(Conn& c) {
+  conn_mgr.on_closed(c.id);  // connection manager (releases the per-IP count)
   upgrading.erase(c.id);
   auto it = conns.find(c.id);
   if (it == conns.end()) return;
@@ -134,11 +143,25 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Host::Impl> h, std::shared_ptr
       LOTUS_LOG(warn, "host", "accept failed: " + ec.message());
       continue;
     }
+    // ---- connection manager: refuse before the handshake (hard cap, per-IP, rate)
+    std::optional<std::string> refused;
+    boost::system::error_code rec;
+    const auto rep = s.remote_endpoint(rec);
+    const auto cid = h->next_conn_id;
     if (h->conns.size() + h->upgrading.size() >= h->cfg.max_connections) {
+      refused = "max_connections";
+    } else if (!rec) {
+      auto ip = rep.address();
+      if (ip.is_v6() && ip.to_v6().is_v4_mapped()) ip = asio::ip::make_address_v4(asio::ip::v4_mapped, ip.to_v6());
+      refused = h->conn_mgr.admit_inbound(cid, ip.to_string(), ip.is_loopback(), Clock::now());
+    }
+    if (refused || rec) {
+      if (refused) h->count_refusal(*refused);
       boost::system::error_code ignored;
       s.close(ignored);
       continue;
     }
+    // ---- end connection manager
     runtime::set_socket_options(s);
     std::unique_ptr<runtime::ByteStream> io;
     if (transport == runtime::Transport::plain) {
@@ -164,6 +187,17 @@ asio::awaitable<void> handle_inbound(std::shared_ptr<Conn> c) {
   h->on_conn_open(c);
 }
 
+// /dns*/<name>/tcp/<port> through Config::dns_resolver: every A/AAAA answer as an endpoint.
+asio::awaitable<Result<std::vector<tcp::endpoint>>> resolve_with(runtime::DnsResolver* r, mf::Multiaddr addr) {
+  auto mas = co_await r->resolve(addr);
+  if (!mas) co_return errc::resolve_failed;
+  std::vector<tcp::endpoint> out;
+  for (const auto& m : *mas)
+    if (auto ep = runtime::to_endpoint(m.without_peer_id())) out.push_back(*ep);
+  if (out.empty()) co_return errc::resolve_failed;
+  co_return out;
+}
+
 asio::awaitable<Result<ConnectionInfo>> dial_once(std::shared_ptr<Host::Impl> h, mf::Multiaddr addr,
                                                   std::optional<mf::PeerId> expected) {
   auto ta = runtime::parse_transport_addr(addr);
@@ -181,7 +215,14 @@ asio::awaitable<Result<ConnectionInfo>> dial_once(std::shared_ptr<Host::Impl> h,
     }
     tls = h->wss_client;
   }
-  auto eps = co_await runtime::resolve(ta->tcp_addr);
+  Result<std::vector<tcp::endpoint>> eps = errc::resolve_failed;
+  const auto first = ta->tcp_addr.empty() ? 0u : ta->tcp_addr.components()[0].code;
+  if (h->cfg.dns_resolver != nullptr &&
+      (first == mf::proto::dns || first == mf::proto::dns4 || first == mf::proto::dns6)) {
+    eps = co_await resolve_with(h->cfg.dns_resolver, ta->tcp_addr);  // the pluggable resolver
+  } else {
+    eps = co_await runtime::resolve(ta->tcp_addr);
+  }
   if (!eps) {
     if (eps.error() == runtime::errc::unsupported_address) co_return errc::unsupported_address;
     if (eps.error() == runtime::errc::resolve_failed) co_return errc::resolve_failed;
@@ -233,9 +274,14 @@ asio::awaitable<Result<ConnectionInfo>> dial(std::shared_ptr<Host::Impl> h, mf::
     while (!pending->result) co_await pending->done.wait();
     co_return *pending->result;
   }
+  if (!h->conn_mgr.begin_dial()) {  // connection manager: dials in flight
+    h->count_refusal("pending_dials");
+    co_return errc::dial_limit;
+  }
   auto pending = std::make_shared<PendingDial>(h->ex);
   h->dials.emplace(key, pending);
   auto r = co_await dial_once(h, addr.without_peer_id(), expected);
+  h->conn_mgr.end_dial();
   h->dials.erase(key);
   pending->result = r;
   pending->done.notify();
@@ -268,6 +314,68 @@ asio::awaitable<Result<std::shared_ptr<Conn>>> conn_for(std::shared_ptr<Host::Im
 }
 
 }  // namespace detail
+
+// ---------------------------------------------------------------- connection manager
+// One maintenance task per host (started by start() or the first connection): trims above
+// the high watermark once grace periods allow, and below the low watermark asks the peer
+// sources (and, if enabled, the peer store) for more peers.
+
+namespace detail {
+
+asio::awaitable<void> connect_known(std::shared_ptr<Host::Impl> h, mf::PeerId peer) {
+  auto r = co_await connect_peer(h, std::move(peer));
+  if (!r) LOTUS_LOG(debug, "host", "redial of a known peer failed: " + r.error().message());
+}
+
+void dial_known_peers(const std::shared_ptr<Host::Impl>& h, std::size_t wanted, TimePoint now) {
+  std::size_t started = 0;
+  for (const auto& p : h->peers.peers()) {
+    if (started >= wanted) break;
+    if (p == h->self || h->find_conn(p) || !h->conn_mgr.may_redial_known(p, now)) continue;
+    auto info = h->peers.get(p);
+    if (!info || info->addrs.empty()) continue;
+    h->conn_mgr.note_known_redial(p, now);
+    if (h->scope.spawn(connect_known(h, p), "connmgr.redial")) ++started;
+  }
+}
+
+asio::awaitable<void> maintenance_task(std::shared_ptr<Host::Impl> h) {
+  std::weak_ptr<Host::Impl> w = h;
+  const auto cb = h->scope.add_stop_callback([w] {
+    if (auto s = w.lock()) s->maint_wake.notify();
+  });
+  while (!h->stopping) {
+    const auto now = Clock::now();
+    const auto victims = h->conn_mgr.select_trim(now);
+    std::size_t closed = 0;
+    for (auto id : victims) {
+      auto it = h->conns.find(id);
+      if (it == h->conns.end()) continue;
+      auto c = it->second;
+      LOTUS_LOG(debug, "host", "connection manager trims connection to " + c->remote_peer->to_base58());
+      c->close(errc::trimmed, true);
+      ++closed;
+    }
+    h->conn_mgr.note_trimmed(closed);
+    const bool known = h->cfg.conn_manager.dial_known_peers;
+    if (auto wanted = h->conn_mgr.discovery_due(now); wanted > 0 && (known || !h->conn_mgr.peer_sources().empty())) {
+      h->conn_mgr.mark_discovery(now);
+      for (auto& source : h->conn_mgr.peer_sources()) source(wanted);
+      if (known && !h->stopping) dial_known_peers(h, wanted, now);
+    }
+    const auto deadline = std::min(h->conn_mgr.next_trim_deadline(now), now + h->cfg.conn_manager.check_interval);
+    (void)co_await h->maint_wake.wait_until(deadline);
+  }
+  h->scope.remove_stop_callback(cb);
+  h->maint_running = false;
+}
+
+}  // namespace detail
+
+void Host::Impl::ensure_maintenance() {
+  if (maint_running || stopping) return;
+  maint_running = scope.spawn(detail::maintenance_task(shared_from_this()), "connmgr.maintenance");
+}
 
 void Host::Impl::push_identify_to_all() {
   if (stopping) return;
@@ -320,6 +428,7 @@ const Config& Host::config() const { return m_impl->cfg; }
 asio::io_context& Host::io_context() const { return m_impl->io; }
 
 Status Host::start() {
+  m_impl->ensure_maintenance();
   const auto before = m_impl->listeners.size();
   for (const auto& a : m_impl->cfg.listen_addrs) {
     auto r = listen(a);
@@ -463,6 +572,8 @@ std::vector<std::string> Host::protocols() const { return m_impl->protocol_list(
 PeerStore& Host::peer_store() { return m_impl->peers; }
 const PeerStore& Host::peer_store() const { return m_impl->peers; }
 const Metrics& Host::metrics() const { return m_impl->metrics; }
+ConnManager& Host::conn_manager() { return m_impl->conn_mgr; }
+const ConnManager& Host::conn_manager() const { return m_impl->conn_mgr; }
 
 std::uint64_t Host::add_event_listener(EventListener listener) {
   const auto id = m_impl->next_listener_id++;

@@ -20,8 +20,11 @@
 // sockets closed, every task the host spawned joined). Destroying a running Host closes all
 // sockets abruptly; the io_context must then run until idle before it is destroyed.
 //
+// Connection manager (conn_manager.hpp): watermarks with trimming, inbound per-IP and rate
+// limits, pending dials, per-protocol inbound stream limits; refusals counted in Metrics.
+//
 // Does not (yet): QUIC, libp2p TLS 1.3 as a security protocol (TLS here is only wss's outer
-// layer), relay, resource manager beyond the per-connection/per-stream bounds in Config.
+// layer), relay, a memory/FD resource manager.
 #pragma once
 
 #include <cstddef>
@@ -36,6 +39,7 @@
 #include "base/result.hpp"
 #include "base/time.hpp"
 #include "crypto/keys.hpp"
+#include "host/conn_manager.hpp"
 #include "host/errors.hpp"
 #include "host/metrics.hpp"
 #include "host/peer_store.hpp"
@@ -43,6 +47,10 @@
 #include "multiformats/multiaddr.hpp"
 #include "multiformats/peer_id.hpp"
 #include "runtime/asio_fwd.hpp"
+
+namespace lotus::runtime {
+class DnsResolver;
+}
 
 namespace lotus::host {
 
@@ -85,7 +93,14 @@ struct Config {
   // Encrypted bytes queued for the socket per connection; writers await beyond this.
   std::size_t max_write_queue = 4 * 1024 * 1024;
   std::size_t max_streams_per_connection = 1024;
+  // Hard cap on connections (open + upgrading): accept closes the socket beyond it. The
+  // connection manager's watermarks (conn_manager.min/max_connections) are the soft targets.
   std::size_t max_connections = 4096;
+  // Connection manager and resource limits (see conn_manager.hpp).
+  ConnLimits conn_manager{};
+  // Resolver for /dns, /dns4, /dns6 dial addresses. Null: Asio's system resolver (getaddrinfo).
+  // Not owned; must outlive the Host.
+  runtime::DnsResolver* dns_resolver = nullptr;
   PeerStore::Limits peer_store_limits{};
   bool run_identify = true;  // identify every new connection automatically
   // Stream muxers in preference order (kYamuxProtocol, kMplexProtocol; others are ignored).
@@ -191,6 +206,10 @@ class Host {
   void set_stream_handler(std::string protocol, StreamHandler handler);
   void remove_stream_handler(const std::string& protocol);
   std::vector<std::string> protocols() const;  // every protocol we answer, built-ins included
+
+  // Connection manager: protect/tag peers, peer sources below min_connections, limits.
+  ConnManager& conn_manager();
+  const ConnManager& conn_manager() const;
 
   // Counters about this host (see metrics.hpp); read on the io_context thread.
   const Metrics& metrics() const;

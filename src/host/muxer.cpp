@@ -73,7 +73,8 @@ class YamuxMuxer final : public Muxer {
   static yamux::StreamId sid(MuxStreamId id) { return static_cast<yamux::StreamId>(id); }
   static yamux::Config make_cfg(const Config& cfg) {
     yamux::Config y;
-    y.max_streams = cfg.max_streams_per_connection;
+    // One above the host's limit: the host refuses (and counts) first; the engine is a backstop.
+    y.max_streams = cfg.max_streams_per_connection + 1;
     y.max_outbound_streams = cfg.max_streams_per_connection;
     y.max_window = static_cast<std::uint32_t>(
         std::clamp<std::size_t>(cfg.max_stream_buffer, yamux::kInitialWindow, std::size_t{1} << 30));
@@ -130,7 +131,7 @@ class MplexMuxer final : public Muxer {
  private:
   static mplex::Config make_cfg(const Config& cfg) {
     mplex::Config m;
-    m.max_inbound_streams = cfg.max_streams_per_connection;
+    m.max_inbound_streams = cfg.max_streams_per_connection + 1;  // host refuses first (counted)
     m.max_outbound_streams = cfg.max_streams_per_connection;
     m.max_stream_buffer = std::max(cfg.mplex_stream_buffer, m.max_message_size);
     return m;

@@ -235,6 +235,7 @@ void stream_reset(StreamState& st) {
 asio::awaitable<Result<Stream>> negotiate_stream(std::shared_ptr<Conn> c, std::vector<std::string> protocols) {
   auto r = c->open_stream();
   if (!r) co_return r.error();
+  c->host->conn_mgr.on_outbound_stream(c->id, Clock::now());  // connection manager: recent use
   auto st = std::move(*r);
   const bool lazy = protocols.size() == 1;
   st->protocol = protocols.front();
@@ -298,7 +299,16 @@ asio::awaitable<void> inbound_stream(std::shared_ptr<StreamState> st) {
     stream_reset(*st);
     co_return;
   }
+  // Connection manager: inbound streams per protocol and connection (counted while the
+  // handler runs).
+  const auto conn_id = st->conn->id;
+  if (!host->conn_mgr.begin_inbound_stream(conn_id, *selected, Clock::now())) {
+    host->count_refusal("streams_per_protocol");
+    stream_reset(*st);
+    co_return;
+  }
   co_await (*handler)(Stream(std::move(st)));
+  host->conn_mgr.end_inbound_stream(conn_id, *selected);
 }
 
 }  // namespace detail
