@@ -500,6 +500,8 @@ CppNode::CppNode(Options options) : m_log(std::make_shared<Log>()) {
   host::Config cfg;
   cfg.listen_addrs.push_back(ma(options.listen));
   cfg.agent_version = options.agent_version;
+  if (!options.muxers.empty()) cfg.muxers = options.muxers;
+  if (options.max_stream_buffer != 0) cfg.max_stream_buffer = options.max_stream_buffer;
   m_host = std::make_unique<host::Host>(m_io, std::move(*key), std::move(cfg));
 
   m_thread = std::thread([this] {

@@ -212,6 +212,8 @@ class CppNode {
     // 0: a fresh random identity; otherwise the Ed25519 key generate(ed25519, DeterministicRng(key_seed))
     // gives (a service that signs with the identity, e.g. pubsub, derives the same key).
     std::uint64_t key_seed = 0;
+    std::vector<std::string> muxers = {};  // empty: host::Config's default (yamux, mplex)
+    std::size_t max_stream_buffer = 0;     // 0: host::Config's default (yamux receive window)
   };
   explicit CppNode(Options options);
   CppNode() : CppNode(Options{}) {}
