@@ -72,5 +72,9 @@ int cmd_disconnect(Context& ctx);
 // cmd_ping.cpp (through the daemon, or directly with an ephemeral identity)
 int cmd_ping(Context& ctx);
 int cmd_identify(Context& ctx);
+// cmd_pubsub.cpp
+int cmd_pubsub(Context& ctx);
+// cmd_dht.cpp (dht put|get|provide|findprovs|findpeer through the daemon)
+int cmd_dht(Context& ctx);
 
 }  // namespace lotus::cli

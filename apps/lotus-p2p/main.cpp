@@ -64,6 +64,19 @@ const std::vector<Command>& commands() {
        "daemon (or --direct), dials directly with an ephemeral identity.\n",
        {{"direct", false, "do not use the daemon: dial from this process"}},
        &cmd_identify, 1, 1},
+      {"pubsub", "gossipsub: subscribe, publish, list peers and topics",
+       "usage: lotus-p2p pubsub sub <topic> [--count N] [--json]\n"
+       "       lotus-p2p pubsub pub <topic> <data> [--hex] [--json]\n"
+       "       lotus-p2p pubsub peers [<topic>] [--json]\n"
+       "       lotus-p2p pubsub topics [--json]\n\n"
+       "sub prints every message on the topic as it arrives (author: data, or 0x<hex>\n"
+       "when it is not UTF-8) until interrupted or N messages; pub publishes <data>\n"
+       "(UTF-8 text, or hex with --hex) and prints the message id; peers lists the\n"
+       "pubsub peers (with a topic: its subscribers, mesh members marked); topics\n"
+       "lists the daemon's subscriptions.\n",
+       {{"count", true, "N: sub stops after N messages (default: no limit)"},
+        {"hex", false, "pub: <data> is hex"}},
+       &cmd_pubsub, 1, 3},
       {"metrics", "print the daemon's Prometheus metrics",
        "usage: lotus-p2p metrics\n\nPrints GET /metrics (Prometheus text format 0.0.4).\n", {}, &cmd_metrics, 0, 0},
       {"api", "list the daemon's control API methods",
@@ -73,6 +86,16 @@ const std::vector<Command>& commands() {
        "usage: lotus-p2p call <method> [<json-object>]\n\nPOSTs the request (default {}) to /api/v1/<method> and "
        "prints the reply;\nstreaming methods print one JSON object per line as items arrive.\n",
        {}, &cmd_call, 1, 2},
+      {"dht", "use the daemon's Kademlia DHT (put, get, provide, findprovs, findpeer)",
+       "usage: lotus-p2p dht put <key> <value> [--b64]\n"
+       "       lotus-p2p dht get <key> [--b64]\n"
+       "       lotus-p2p dht provide <key|cid>\n"
+       "       lotus-p2p dht findprovs <key|cid> [--limit N]\n"
+       "       lotus-p2p dht findpeer <peer-id>\n\n"
+       "Keys are UTF-8 (Lotus resources: resource:<type>:<id>); a CID names its multihash.\n"
+       "Values are UTF-8 text, or base64 with --b64. Query statistics go to stderr.\n",
+       {{"b64", false, "values as base64"}, {"limit", true, "N: providers to find, 1..1000 (default 20)"}},
+       &cmd_dht, 2, 3},
   };
   return table;
 }
@@ -111,7 +134,10 @@ int usage_error(const std::string& msg) {
 
 }  // namespace lotus::cli
 
+int cmd_perf(int argc, char** argv);  // cmd_perf.cpp: direct /perf/1.0.0 client
+
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "perf") return cmd_perf(argc - 1, argv + 1);
   using namespace lotus::cli;
   Context ctx;
   for (char** e = environ; e && *e; ++e) {

@@ -14,6 +14,7 @@
 #include "base/log.hpp"
 #include "node/config.hpp"
 #include "node/logging.hpp"
+#include "host/perf_service.hpp"
 #include "node/node.hpp"
 #include "runtime/asio.hpp"
 
@@ -41,6 +42,7 @@ options:
   --json-ready        print one JSON line {"peer_id","addrs","listen_addrs","api"} on
                       stdout once running (human-readable output then goes to stderr)
   --verbose           same as --log-level debug
+  --enable-perf-server  serve the perf protocol (/perf/1.0.0); never on public nodes
   --version           print the version and exit
   -h, --help          show this help
 
@@ -63,6 +65,11 @@ std::string config_flags_help() {
     line += k.key + "\n";
     std::string env;
     for (const auto& e : k.env) env += (env.empty() ? "" : ", ") + ("$" + e);
+    if (k.flags.size() > 1) {
+      std::string aliases;
+      for (std::size_t i = 1; i < k.flags.size(); ++i) aliases += (i > 1 ? ", --" : "--") + k.flags[i];
+      line += std::string(46, ' ') + "also " + aliases + "\n";
+    }
     line += std::string(46, ' ') + "env " + env + "\n";
     line += std::string(46, ' ') + k.allowed + "\n";
     out += line;
@@ -95,6 +102,7 @@ int main(int argc, char** argv) {
     if (eq != std::string::npos) sources.env[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   bool print_config = false, json_ready = false, verbose = false;
+  bool perf_server = false;  // --enable-perf-server: serve /perf/1.0.0 (off by default, per spec)
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&](const std::string& name) -> std::optional<std::string> {
@@ -116,6 +124,8 @@ int main(int argc, char** argv) {
       json_ready = true;
     } else if (a == "--verbose") {
       verbose = true;
+    } else if (a == "--enable-perf-server") {
+      perf_server = true;
     } else if (a == "--config" || a.rfind("--config=", 0) == 0 || a == "--data-dir" || a.rfind("--data-dir=", 0) == 0) {
       const bool is_config = a.rfind("--config", 0) == 0;
       std::optional<std::string> v;
@@ -165,6 +175,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   n.host().set_stream_handler("/echo/1.0.0", &echo_handler);
+  if (perf_server) host::enable_perf_server(n.host());
   for (const auto& line : n.report()) human << line << "\n";
 
   // Install the handler before announcing readiness: a supervisor may signal right after.

@@ -90,6 +90,13 @@ struct Config {
   // (yamux flow control: the sender stops there). At least 256 KiB (yamux's initial window);
   // larger values raise throughput on high-latency links at max_streams × this memory cost.
   std::size_t max_stream_buffer = 256 * 1024;
+  // yamux window auto-tuning: a stream's receive window grows with the measured
+  // bandwidth-delay product up to max_stream_window. Every window above yamux's initial
+  // 256 KiB (auto-tuned, or a max_stream_buffer above it) is charged to the per-connection
+  // connection_window_budget, so receive memory per connection ≤ streams × 256 KiB + budget.
+  // max_stream_window ≤ max_stream_buffer disables auto-tuning.
+  std::size_t max_stream_window = 16 * 1024 * 1024;
+  std::size_t connection_window_budget = 64 * 1024 * 1024;
   // Encrypted bytes queued for the socket per connection; writers await beyond this.
   std::size_t max_write_queue = 4 * 1024 * 1024;
   std::size_t max_streams_per_connection = 1024;

@@ -26,7 +26,7 @@ class YamuxMuxer final : public Muxer {
   YamuxMuxer(bool outbound, const Config& cfg) : m_engine(outbound ? yamux::Role::client : yamux::Role::server, make_cfg(cfg)) {}
 
   const char* protocol() const override { return kYamuxProtocol; }
-  Status on_bytes(BytesView in, TimePoint) override { return m_engine.on_bytes(in); }
+  Status on_bytes(BytesView in, TimePoint now) override { return m_engine.on_bytes(in, now); }
   Result<MuxStreamId> open_stream() override {
     auto r = m_engine.open_stream();
     if (!r) return r.error();
@@ -35,7 +35,8 @@ class YamuxMuxer final : public Muxer {
   Result<std::size_t> write(MuxStreamId id, BytesView in) override { return m_engine.write(sid(id), in); }
   Status close_write(MuxStreamId id) override { return m_engine.close_write(sid(id)); }
   Status reset(MuxStreamId id) override { return m_engine.reset(sid(id)); }
-  void consume(MuxStreamId id, std::size_t n) override { m_engine.consume(sid(id), n); }
+  // The time drives window auto-tuning (a window update's round trip vs. the measured RTT).
+  void consume(MuxStreamId id, std::size_t n) override { m_engine.consume(sid(id), n, Clock::now()); }
   void set_receive_window(MuxStreamId id, std::size_t bytes) override {
     if (bytes > yamux::kInitialWindow)
       (void)m_engine.set_receive_window(sid(id), static_cast<std::uint32_t>(std::min<std::size_t>(bytes, std::size_t{1} << 30)));
@@ -76,8 +77,12 @@ class YamuxMuxer final : public Muxer {
     // One above the host's limit: the host refuses (and counts) first; the engine is a backstop.
     y.max_streams = cfg.max_streams_per_connection + 1;
     y.max_outbound_streams = cfg.max_streams_per_connection;
-    y.max_window = static_cast<std::uint32_t>(
-        std::clamp<std::size_t>(cfg.max_stream_buffer, yamux::kInitialWindow, std::size_t{1} << 30));
+    // Auto-tuning grows windows past max_stream_buffer up to max_stream_window, within the
+    // per-connection budget (see host::Config).
+    y.max_window = static_cast<std::uint32_t>(std::clamp<std::size_t>(
+        std::max(cfg.max_stream_buffer, cfg.max_stream_window), yamux::kInitialWindow, std::size_t{1} << 30));
+    y.autotune = cfg.max_stream_window > cfg.max_stream_buffer;
+    y.window_budget = cfg.connection_window_budget;
     return y;
   }
   yamux::Engine m_engine;

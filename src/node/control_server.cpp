@@ -118,9 +118,13 @@ asio::awaitable<bool> write_chunk(std::shared_ptr<StreamCtx<Socket>> ctx, std::s
 
 template <class Socket>
 asio::awaitable<Status> emit_item(std::shared_ptr<StreamCtx<Socket>> ctx, Json item) {
-  if (ctx->srv->stopping) co_return std::make_error_code(std::errc::connection_aborted);
-  if (!co_await write_chunk(ctx, dump(item) + "\n")) co_return std::make_error_code(std::errc::connection_aborted);
-  co_return Status{};
+  Status out = std::make_error_code(std::errc::connection_aborted);
+  if (ctx->srv->stopping) co_return out;
+  std::string line = dump(item);
+  line += '\n';
+  const bool written = co_await write_chunk(ctx, std::move(line));
+  if (written) out = Status{};
+  co_return out;
 }
 
 // Runs one POST /api/v1/<method>; returns whether the connection may be kept.

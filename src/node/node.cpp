@@ -3,15 +3,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <span>
 
 #include "base/log.hpp"
+#include "base/secure.hpp"
 #include "crypto/keys.hpp"
+#include "node/bootstrap.hpp"
+#include "dht/dht.hpp"
+#include "dht/sqlite_record_store.hpp"
+#include "node/control_dht.hpp"
 #include "node/control_methods.hpp"
+#include "node/control_pubsub.hpp"
 #include "node/errors.hpp"
 #include "runtime/asio.hpp"
+#include "runtime/dns_resolver.hpp"
 #include "runtime/task_scope.hpp"
 
 namespace lotus::node {
@@ -40,7 +48,11 @@ struct Node::Impl {
   LoadedConfig loaded;
   Options opt;
   ControlRouter router;
+  std::unique_ptr<runtime::DnsResolver> dns;  // before host: outlives it (host holds a pointer)
   std::unique_ptr<host::Host> host;
+  std::unique_ptr<Bootstrapper> boot;         // after host: destroyed first
+  std::unique_ptr<pubsub::PubSub> pubsub;  // gossipsub.enabled
+  std::unique_ptr<dht::Dht> dht;  // when dht.enabled
   std::unique_ptr<ControlServer> server;
   std::optional<PeerDb> db;
   std::optional<ApiEndpoint> api;
@@ -138,6 +150,12 @@ asio::awaitable<void> stop_node(std::shared_ptr<Node::Impl> n) {
   if (n->server) n->server->close();
   n->scope.request_stop();
   n->flush_timer.cancel();
+  if (n->dht) co_await n->dht->stop();
+  if (n->pubsub) co_await n->pubsub->stop();
+  if (n->boot) {
+    n->boot->stop();
+    co_await n->boot->join();
+  }
   co_await n->host->stop();
   if (n->server) co_await n->server->stop();
   co_await n->scope.join();
@@ -179,6 +197,28 @@ Status Node::start() {
   host::Config hc = n.opt.host;
   hc.agent_version = n.opt.agent_version;
   hc.listen_addrs.clear();
+  // Connection manager: the configured watermarks (P2P_MIN/MAX_CONNECTIONS, profiles); below
+  // min the host also redials known peers of the peer store.
+  hc.conn_manager.min_connections = cfg.connection_manager.min_connections;
+  hc.conn_manager.max_connections = cfg.connection_manager.max_connections;
+  hc.conn_manager.dial_known_peers = true;
+  hc.max_connections = std::max<std::size_t>(hc.max_connections, 2 * std::size_t{cfg.connection_manager.max_connections});
+  if (cfg.security.disable_rate_limiting) {  // inbound per-IP and rate limits off (tests, private nets)
+    hc.conn_manager.max_inbound_per_ip = hc.max_connections;
+    hc.conn_manager.inbound_per_second = 1e9;
+    hc.conn_manager.inbound_burst = hc.max_connections;
+  }
+  // Our own DNS resolver for /dns* dial addresses and /dnsaddr bootstrap entries.
+  n.dns = std::make_unique<runtime::DnsResolver>(n.io.get_executor());
+  hc.dns_resolver = n.dns.get();
+  std::optional<crypto::PrivateKey> pubsub_key;  // gossipsub signs with the identity key (explicit copy)
+  if (cfg.gossipsub.enabled) {
+    Bytes pb = key->to_protobuf();
+    auto copy = crypto::PrivateKey::from_protobuf(pb);
+    secure_wipe(pb);
+    if (!copy) return n.fail(copy.error(), "cannot copy the identity key for gossipsub");
+    pubsub_key.emplace(std::move(*copy));
+  }
   n.host = std::make_unique<host::Host>(n.io, std::move(*key), hc);
   std::size_t listening = 0;
   for (const auto& a : cfg.listen) {
@@ -202,9 +242,41 @@ Status Node::start() {
   if (listening == 0 && !cfg.listen.empty())
     return n.fail(host::errc::unsupported_address, "no usable listen address (TCP only in this build)");
 
-  for (const auto& f : unimplemented_features(n.loaded, std::span<const std::string_view>{}))
+  std::vector<std::string_view> implemented = {"bootstrap"};
+  // DHT (dht.enabled): server mode registers dht.protocol on the host; records persist in
+  // <data dir>/dht.sqlite.
+  if (cfg.dht.enabled) {
+    dht::Config dc;
+    dc.protocol_id = cfg.dht.protocol;
+    dc.mode = cfg.dht.server ? dht::Mode::server : dht::Mode::client;
+    dc.refresh_on_first_peer = true;  // bootstrap as soon as the first DHT server is identified
+    auto store = dht::SqliteRecordStore::open((dir / "dht.sqlite").string(), {}, Clock::now());
+    if (!store) return n.fail(store.error(), "cannot open DHT record store " + (dir / "dht.sqlite").string());
+    n.dht = std::make_unique<dht::Dht>(*n.host, std::move(dc), std::move(*store));
+    if (auto s = n.dht->start(); !s) return n.fail(s.error(), "cannot start the DHT: " + s.error().message());
+    register_dht_methods(n.router, *n.dht);
+    implemented.push_back("dht");
+    implemented.push_back("dht-server");
+    n.report.push_back(std::string("DHT ") + (cfg.dht.server ? "server" : "client") + " on " + cfg.dht.protocol);
+  }
+  if (pubsub_key) {
+    // the options the reference node sets on js gossipsub (emitSelf, allowPublishToZeroTopicPeers, doPX)
+    n.pubsub = std::make_unique<pubsub::PubSub>(*n.host, std::move(*pubsub_key), pubsub::reference_config());
+    if (auto st = n.pubsub->start(); !st) return n.fail(st.error(), "cannot start gossipsub: " + st.error().message());
+    register_pubsub_methods(n.router, *n.pubsub);
+    implemented.push_back("gossipsub");
+  }
+  for (const auto& f : unimplemented_features(n.loaded, std::span<const std::string_view>(implemented)))
     n.report.push_back("feature '" + f.feature + "' enabled by " + f.key + " (" + f.source +
                        ") is not built yet: ignored");
+
+  if (!cfg.bootstrap_peers.empty()) {
+    BootstrapConfig bc;
+    bc.peers = cfg.bootstrap_peers;
+    n.boot = std::make_unique<Bootstrapper>(*n.host, std::move(bc), n.dns.get());
+    n.report.push_back("bootstrap: " + std::to_string(cfg.bootstrap_peers.size()) +
+                       " configured address(es), protected, redialled with backoff");
+  }
 
   add_core_methods(n.router, *this);
   std::weak_ptr<Impl> weak = m_impl;
@@ -233,6 +305,9 @@ Status Node::start() {
     n.report.push_back("control API off (api.listen = \"off\")");
   }
   n.started = true;
+  if (n.boot) n.boot->start();
+  n.report.push_back("connection manager: min " + std::to_string(cfg.connection_manager.min_connections) +
+                     ", max " + std::to_string(cfg.connection_manager.max_connections) + " connections");
   n.start_time = std::chrono::steady_clock::now();
 
   if (n.db) {
@@ -266,8 +341,10 @@ asio::awaitable<void> Node::stop() { return stop_node(m_impl); }
 host::Host& Node::host() { return *m_impl->host; }
 const host::Host& Node::host() const { return *m_impl->host; }
 ControlRouter& Node::router() { return m_impl->router; }
+dht::Dht* Node::dht() { return m_impl->dht.get(); }
 const LoadedConfig& Node::config() const { return m_impl->loaded; }
 std::optional<ApiEndpoint> Node::api_endpoint() const { return m_impl->api; }
+pubsub::PubSub* Node::pubsub() { return m_impl->pubsub.get(); }
 PeerDb* Node::peer_db() { return m_impl->db ? &*m_impl->db : nullptr; }
 
 void Node::note_dial_failure(const mf::PeerId& peer) {

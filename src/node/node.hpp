@@ -11,7 +11,9 @@
 // stop(): closes the control API, stops the host (yamux GoAway on every connection, tasks
 // joined), flushes the peer store, removes <data dir>/api and the control socket.
 //
-// Other services (DHT, pubsub, connection manager, bootstrap) register their control methods on
+// GossipSub (gossipsub.enabled) is built here: pubsub::PubSub with the reference options, its
+// control methods (control_pubsub.hpp), stopped before the host.
+// Other services (DHT, connection manager, bootstrap) register their control methods on
 // router() and their own tasks; this class does not know them. Features the configuration
 // enables but this build does not implement are listed in report() (one line each).
 //
@@ -32,7 +34,12 @@
 #include "node/control_server.hpp"
 #include "node/metrics_text.hpp"
 #include "node/peer_db.hpp"
+#include "pubsub/pubsub.hpp"
 #include "runtime/asio_fwd.hpp"
+
+namespace lotus::dht {
+class Dht;
+}
 
 namespace lotus::node {
 
@@ -67,9 +74,11 @@ class Node {
   host::Host& host();
   const host::Host& host() const;
   ControlRouter& router();
+  dht::Dht* dht();  // nullptr unless dht.enabled (then started by start())
   const LoadedConfig& config() const;
   std::optional<ApiEndpoint> api_endpoint() const;
   PeerDb* peer_db();  // nullptr when peer_store.enabled = false
+  pubsub::PubSub* pubsub();  // nullptr when gossipsub.enabled = false (its methods: control_pubsub.hpp)
 
   // What GET /status and GET /metrics serve.
   Json status_json() const;

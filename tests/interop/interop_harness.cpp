@@ -492,12 +492,16 @@ asio::awaitable<Result<std::string>> start_host(host::Host* h, std::shared_ptr<C
 
 CppNode::CppNode(Options options) : m_log(std::make_shared<Log>()) {
   std::signal(SIGPIPE, SIG_IGN);
-  auto key = crypto::PrivateKey::generate(crypto::KeyType::ed25519);
+  DeterministicRng seeded(options.key_seed);
+  auto key = options.key_seed != 0 ? crypto::PrivateKey::generate(crypto::KeyType::ed25519, seeded)
+                                   : crypto::PrivateKey::generate(crypto::KeyType::ed25519);
   if (!key) throw std::runtime_error("key generation failed: " + key.error().message());
   m_peer_id = key->peer_id();
   host::Config cfg;
   cfg.listen_addrs.push_back(ma(options.listen));
   cfg.agent_version = options.agent_version;
+  if (!options.muxers.empty()) cfg.muxers = options.muxers;
+  if (options.max_stream_buffer != 0) cfg.max_stream_buffer = options.max_stream_buffer;
   m_host = std::make_unique<host::Host>(m_io, std::move(*key), std::move(cfg));
 
   m_thread = std::thread([this] {

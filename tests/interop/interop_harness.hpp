@@ -209,6 +209,11 @@ class CppNode {
     std::string listen = "/ip4/127.0.0.1/tcp/0";
     std::string agent_version = "lotus-p2p-interop/1.0";
     bool serve_test_protocols = true;
+    // 0: a fresh random identity; otherwise the Ed25519 key generate(ed25519, DeterministicRng(key_seed))
+    // gives (a service that signs with the identity, e.g. pubsub, derives the same key).
+    std::uint64_t key_seed = 0;
+    std::vector<std::string> muxers = {};  // empty: host::Config's default (yamux, mplex)
+    std::size_t max_stream_buffer = 0;     // 0: host::Config's default (yamux receive window)
   };
   explicit CppNode(Options options);
   CppNode() : CppNode(Options{}) {}

@@ -54,6 +54,23 @@ std::set<mf::PeerId> Router::fanout(const std::string& topic) const {
   return it == m_fanout.end() ? std::set<mf::PeerId>{} : it->second;
 }
 
+std::set<mf::PeerId> Router::topic_peers(const std::string& topic) const {
+  auto it = m_topic_peers.find(topic);
+  return it == m_topic_peers.end() ? std::set<mf::PeerId>{} : it->second;
+}
+std::vector<mf::PeerId> Router::peers() const {
+  std::vector<mf::PeerId> out;
+  out.reserve(m_peers.size());
+  for (const auto& [p, ps] : m_peers) out.push_back(p);
+  return out;
+}
+std::vector<std::string> Router::subscriptions() const { return {m_subscribed.begin(), m_subscribed.end()}; }
+std::optional<Protocol> Router::peer_protocol(const mf::PeerId& peer) const {
+  auto it = m_peers.find(peer);
+  if (it == m_peers.end()) return std::nullopt;
+  return it->second.protocol;
+}
+
 bool Router::in_backoff(const std::string& topic, const mf::PeerId& peer, TimePoint now) const {
   auto t = m_backoff.find(topic);
   if (t == m_backoff.end()) return false;

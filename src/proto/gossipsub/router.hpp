@@ -123,6 +123,11 @@ class Router {
   const mf::PeerId& local_peer() const noexcept { return m_local; }
   std::set<mf::PeerId> mesh(const std::string& topic) const;
   std::set<mf::PeerId> fanout(const std::string& topic) const;
+  // Peers that announced a subscription to `topic`.
+  std::set<mf::PeerId> topic_peers(const std::string& topic) const;
+  std::vector<mf::PeerId> peers() const;          // every added peer
+  std::vector<std::string> subscriptions() const;  // topics we are subscribed to
+  std::optional<Protocol> peer_protocol(const mf::PeerId& peer) const;
   bool subscribed(const std::string& topic) const { return m_subscribed.count(topic) != 0; }
   double score(const mf::PeerId& peer, TimePoint now) const;
   bool graylisted(const mf::PeerId& peer, TimePoint now) const;

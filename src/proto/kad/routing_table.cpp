@@ -22,6 +22,12 @@ std::uint64_t v4_group(const std::uint8_t* a) {  // /24
   return (std::uint64_t{4} << 56) | (std::uint64_t{a[0]} << 16) | (std::uint64_t{a[1]} << 8) | a[2];
 }
 
+std::uint64_t v4_wide_group(const std::uint8_t* a) {  // /16 (an ASN-free stand-in)
+  return (std::uint64_t{16} << 56) | (std::uint64_t{a[0]} << 8) | a[1];
+}
+
+bool is_wide(std::uint64_t g) { return (g >> 56) == 16; }
+
 std::uint64_t v6_group(const std::uint8_t* a) {  // /48
   std::uint64_t g = std::uint64_t{6} << 56;
   for (int i = 0; i < 6; ++i) g |= std::uint64_t{a[i]} << (8 * (5 - i));
@@ -45,19 +51,26 @@ std::vector<std::uint64_t> RoutingTable::groups_of(const std::vector<mf::Multiad
   std::vector<std::uint64_t> out;
   for (const auto& ma : addrs) {
     for (const auto& c : ma.components()) {
-      std::optional<std::uint64_t> g;
+      std::optional<std::uint64_t> g, wide;
       if (c.code == mf::proto::ip4 && c.value.size() == 4) {
-        if (!(m_cfg.diversity_exempt_private && private_v4(c.value.data()))) g = v4_group(c.value.data());
+        if (!(m_cfg.diversity_exempt_private && private_v4(c.value.data()))) {
+          g = v4_group(c.value.data());
+          wide = v4_wide_group(c.value.data());
+        }
       } else if (c.code == mf::proto::ip6 && c.value.size() == 16) {
         const std::uint8_t* a = c.value.data();
         static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
         if (std::equal(a, a + 12, kMapped)) {
-          if (!(m_cfg.diversity_exempt_private && private_v4(a + 12))) g = v4_group(a + 12);
+          if (!(m_cfg.diversity_exempt_private && private_v4(a + 12))) {
+            g = v4_group(a + 12);
+            wide = v4_wide_group(a + 12);
+          }
         } else if (!(m_cfg.diversity_exempt_private && private_v6(a))) {
           g = v6_group(a);
         }
       }
       if (g && std::find(out.begin(), out.end(), *g) == out.end()) out.push_back(*g);
+      if (wide && std::find(out.begin(), out.end(), *wide) == out.end()) out.push_back(*wide);
       break;  // only the leading network component of each address
     }
   }
@@ -67,11 +80,14 @@ std::vector<std::uint64_t> RoutingTable::groups_of(const std::vector<mf::Multiad
 bool RoutingTable::diversity_ok(const Bucket& b, const std::vector<std::uint64_t>& groups) const {
   for (std::uint64_t g : groups) {
     auto it = m_group_count.find(g);
-    if (it != m_group_count.end() && it->second >= m_cfg.max_per_group_table) return false;
+    const bool w = is_wide(g);
+    const std::size_t table_max = w ? m_cfg.max_per_wide_group_table : m_cfg.max_per_group_table;
+    const std::size_t bucket_max = w ? m_cfg.max_per_wide_group_per_bucket : m_cfg.max_per_group_per_bucket;
+    if (it != m_group_count.end() && it->second >= table_max) return false;
     std::size_t in_bucket = 0;
     for (const auto& e : b.entries)
       in_bucket += static_cast<std::size_t>(std::count(e.groups.begin(), e.groups.end(), g));
-    if (in_bucket >= m_cfg.max_per_group_per_bucket) return false;
+    if (in_bucket >= bucket_max) return false;
   }
   return true;
 }

@@ -11,7 +11,8 @@
 //    one outstanding per bucket): on_ping_result(alive) keeps it, a failure or a ping timeout
 //    (deadline()/on_timeout) evicts it and promotes the newest admissible cached candidate;
 //  * IP diversity: at most max_per_group_per_bucket peers per bucket and max_per_group_table per
-//    table share an IP group (IPv4 /24, IPv6 /48; IPv4-mapped IPv6 counts as IPv4). A peer in
+//    table share an IP group (IPv4 /24, IPv6 /48; IPv4-mapped IPv6 counts as IPv4), and at most
+//    max_per_wide_group_per_bucket / max_per_wide_group_table share an IPv4 /16. A peer in
 //    several groups must fit in all. Loopback/private/link-local addresses are exempt when
 //    diversity_exempt_private is set. Peers without IP addresses are not limited.
 // Not done here: bucket refresh scheduling, dialing, peer store persistence; a refresh that
@@ -41,6 +42,9 @@ struct RoutingConfig {
   std::size_t replacement_cache_size = 20;  // per bucket
   std::size_t max_per_group_per_bucket = 2;
   std::size_t max_per_group_table = 10;
+  // IPv4 /16 ("ASN-free equivalent" of go-libp2p's per-ASN limit): wider, so looser limits.
+  std::size_t max_per_wide_group_per_bucket = 3;
+  std::size_t max_per_wide_group_table = 20;
   bool diversity_exempt_private = true;
   Duration ping_timeout = std::chrono::seconds(10);
   std::size_t max_addrs_per_peer = 16;

@@ -66,6 +66,12 @@ std::optional<Event> Engine::poll_event() {
 
 // ------------------------------------------------------------------------- input
 
+Status Engine::on_bytes(BytesView in, TimePoint now) {
+  m_now = now;
+  m_have_now = true;
+  return on_bytes(in);
+}
+
 Status Engine::on_bytes(BytesView in) {
   if (m_error) return m_error;
   std::size_t pos = 0;
@@ -114,7 +120,11 @@ Status Engine::on_header(const Header& h) {
       } else if (m_ping_outstanding && *m_ping_outstanding == h.length) {
         // Unsolicited or stale pongs are ignored, as go-yamux does.
         m_ping_outstanding.reset();
+        if (m_have_now) rtt_sample(m_now - m_ping_sent);
         m_events.emplace_back(Pong{h.length});
+      } else if (m_rtt_ping && *m_rtt_ping == h.length) {
+        m_rtt_ping.reset();
+        rtt_sample(m_now - m_rtt_ping_sent);
       }
       return {};
     }
@@ -170,6 +180,7 @@ Status Engine::on_stream_frame(const Header& h) {
   if ((h.flags & flag::ack) && s.open == Open::syn_sent) {
     s.open = Open::established;
     --m_unacked;
+    if (m_have_now && s.syn_time != TimePoint{}) rtt_sample(m_now - s.syn_time);
   }
   if (!is_data) {
     if (h.length > 0) {
@@ -227,6 +238,7 @@ Result<StreamId> Engine::open_stream() {
   m_next_id += 2;
   Stream s;
   s.open = Open::syn_sent;
+  if (m_have_now) s.syn_time = m_now;
   m_streams.emplace(id, std::move(s));
   ++m_outbound;
   ++m_unacked;
@@ -273,6 +285,12 @@ Status Engine::reset(StreamId id) {
   return {};
 }
 
+void Engine::consume(StreamId id, std::size_t n, TimePoint now) {
+  m_now = now;
+  m_have_now = true;
+  consume(id, n);
+}
+
 void Engine::consume(StreamId id, std::size_t n) {
   auto it = m_streams.find(id);
   if (it == m_streams.end()) return;
@@ -296,10 +314,40 @@ Status Engine::set_receive_window(StreamId id, std::uint32_t window) {
   auto it = m_streams.find(id);
   if (it == m_streams.end()) return errc::unknown_stream;
   Stream& s = it->second;
-  window = std::min(window, m_cfg.max_window);
-  if (window > s.recv_window_size) s.recv_window_size = window;
+  grow_window(s, std::min(window, m_cfg.max_window));
   maybe_grant(id, s);
   return {};
+}
+
+void Engine::grow_window(Stream& s, std::uint32_t target) {
+  if (target <= s.recv_window_size) return;
+  const std::uint64_t budget_left =
+      m_cfg.window_budget > m_window_extra ? m_cfg.window_budget - m_window_extra : 0;
+  const std::uint64_t grow = std::min<std::uint64_t>(target - s.recv_window_size, budget_left);
+  s.recv_window_size += static_cast<std::uint32_t>(grow);
+  m_window_extra += grow;
+}
+
+void Engine::rtt_sample(Duration d) {
+  m_rtt = std::max(d, Duration(1));  // a zero sample (virtual time) still counts as measured
+}
+
+void Engine::autotune(Stream& s) {
+  if (!m_cfg.autotune || !m_have_now || s.recv_window_size >= m_cfg.max_window) return;
+  if (m_rtt == Duration::zero()) {
+    // No RTT known yet: probe (once at a time) and decide at a later update.
+    if (!m_rtt_ping) {
+      m_rtt_ping = ++m_ping_counter;
+      m_rtt_ping_sent = m_now;
+      send_frame(FrameType::ping, flag::syn, 0, *m_rtt_ping);
+    }
+  } else if (s.epoch_valid && m_now - s.epoch_start < 2 * m_rtt) {
+    // Half the window went by within 2 RTT: the sender waits for credit. Double it.
+    const std::uint64_t doubled = std::uint64_t{s.recv_window_size} * 2;
+    grow_window(s, static_cast<std::uint32_t>(std::min<std::uint64_t>(doubled, m_cfg.max_window)));
+  }
+  s.epoch_start = m_now;
+  s.epoch_valid = true;
 }
 
 void Engine::maybe_grant(StreamId id, Stream& s) {
@@ -310,8 +358,9 @@ void Engine::maybe_grant(StreamId id, Stream& s) {
       (m_in_payload && !m_payload_discard && m_cur.stream_id == id) ? m_payload_left : 0;
   const std::uint64_t held = std::uint64_t{s.recv_window} + s.buffered() + in_flight;
   if (held >= s.recv_window_size) return;
+  if (s.recv_window_size - held < s.recv_window_size / 2) return;
+  autotune(s);  // may raise the target: the update carries the extra credit
   const auto delta = static_cast<std::uint32_t>(s.recv_window_size - held);
-  if (delta < s.recv_window_size / 2) return;
   send_frame(FrameType::window_update, take_open_flags(s), id, delta);
   s.recv_window += delta;
 }
@@ -327,14 +376,22 @@ void Engine::free_stream(StreamId id) {
   auto it = m_streams.find(id);
   if (it == m_streams.end()) return;
   if (it->second.open == Open::syn_sent) --m_unacked;
+  m_window_extra -= it->second.recv_window_size - kInitialWindow;
   if (it->second.inbound) --m_inbound; else --m_outbound;
   m_streams.erase(it);
+}
+
+Result<std::uint32_t> Engine::ping(TimePoint now) {
+  m_now = now;
+  m_have_now = true;
+  return ping();
 }
 
 Result<std::uint32_t> Engine::ping() {
   if (m_error) return m_error;
   if (m_ping_outstanding) return errc::ping_in_flight;
   const std::uint32_t opaque = ++m_ping_counter;
+  m_ping_sent = m_now;
   send_frame(FrameType::ping, flag::syn, 0, opaque);
   m_ping_outstanding = opaque;
   return opaque;
@@ -357,6 +414,11 @@ BytesView Engine::readable(StreamId id) const {
 std::uint32_t Engine::send_window(StreamId id) const {
   auto it = m_streams.find(id);
   return it == m_streams.end() ? 0 : it->second.send_window;
+}
+
+std::uint32_t Engine::receive_window(StreamId id) const {
+  auto it = m_streams.find(id);
+  return it == m_streams.end() ? 0 : it->second.recv_window_size;
 }
 
 std::uint32_t Engine::receive_credit(StreamId id) const {

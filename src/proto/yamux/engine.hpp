@@ -8,9 +8,8 @@
 //  * protocol violations are connection errors: on_bytes() returns a specific errc, writes
 //    GoAway(protocol error) to output(), and the engine stays failed (the driver closes the
 //    connection after draining output()).
-// Deliberately not done: keep-alive timers (the driver calls ping()), window auto-tuning
-// (hook: set_receive_window(), bounded by Config::max_window), ACK-backlog waiting (open_stream
-// fails with ack_backlog_full instead of blocking).
+// Deliberately not done: keep-alive timers (the driver calls ping()), ACK-backlog waiting
+// (open_stream fails with ack_backlog_full instead of blocking).
 //
 // Flow control. Each direction of each stream starts with a 256 KiB window. write() accepts
 // only what the peer's window allows; the caller keeps the rest and retries after a
@@ -31,10 +30,21 @@
 //
 // Received data is not copied into events: Data{id, n} says n more bytes are in the stream's
 // buffer; the caller reads readable(id) and calls consume(id, k) (no per-frame allocation).
-// Inputs carry no time: nothing in yamux needs a clock here (RTT is measured by the caller).
 //
-// Memory bound: max_streams × max_window receive buffers, output() grows only with accepted
-// writes and control frames (driver drains it after each call), events proportional to input.
+// Window auto-tuning (go-yamux / rust-yamux style), driven by the `now` the caller passes to
+// on_bytes()/consume()/ping() (the engine reads no clock; the overloads without `now` reuse the
+// last time seen). The connection RTT is measured from ping round trips (the engine sends its
+// own ping, without a Pong event, when it needs a sample and none is known) and from SYN→ACK of
+// streams we open. A stream's "epoch" runs from one window update we send to the next: when
+// the peer used up half the window within 2×RTT, the sender is window-limited, so the target
+// window doubles (and the update carries the extra credit), up to Config::max_window. Growth
+// is charged to a per-connection budget (Config::window_budget: the sum over streams of their
+// window above the initial 256 KiB) and returned when a stream is freed; without budget left a
+// stream keeps its window. Windows never shrink while a stream lives.
+//
+// Memory bound: receive buffers ≤ max_streams × 256 KiB + window_budget (each stream ≤
+// max_window); output() grows only with accepted writes and control frames (the driver drains
+// it after each call); events proportional to input.
 #pragma once
 
 #include <cstddef>
@@ -48,6 +58,7 @@
 #include "base/bytes.hpp"
 #include "base/error.hpp"
 #include "base/result.hpp"
+#include "base/time.hpp"
 #include "proto/yamux/frame.hpp"
 
 namespace lotus::proto::yamux {
@@ -81,7 +92,13 @@ struct Config {
   std::size_t max_streams = 1024;           // live inbound streams; a SYN beyond → RST
   std::size_t max_outbound_streams = 1024;  // live outbound streams (open_stream fails beyond)
   std::size_t max_ack_backlog = 256;        // our streams not yet ACKed (spec recommendation)
-  std::uint32_t max_window = kInitialWindow;  // cap for set_receive_window() (auto-tuning)
+  // Largest receive window of one stream (auto-tuning and set_receive_window() stop here).
+  // kInitialWindow turns auto-tuning off.
+  std::uint32_t max_window = 16 * 1024 * 1024;
+  // Sum over all streams of (receive window - kInitialWindow): bounds the memory a peer can
+  // make us buffer beyond the initial windows.
+  std::uint64_t window_budget = 64 * 1024 * 1024;
+  bool autotune = true;                       // grow windows with the measured BDP
   std::uint32_t max_frame_data = 16 * 1024;   // payload bytes per Data frame we send
 };
 
@@ -104,6 +121,7 @@ class Engine {
   // Any fragmentation: partial frames are kept (header ≤ 12 bytes; data goes straight into
   // the stream's buffer). Returns the connection error, if any (final).
   Status on_bytes(BytesView in);
+  Status on_bytes(BytesView in, TimePoint now);  // same, with the time (RTT, auto-tuning)
 
   // ---- commands
   Result<StreamId> open_stream();
@@ -114,12 +132,14 @@ class Engine {
   Status reset(StreamId id);            // RST, frees the stream
   // The application consumed n bytes of readable(id) (clamped to what is buffered).
   void consume(StreamId id, std::size_t n);
+  void consume(StreamId id, std::size_t n, TimePoint now);  // same, with the time (auto-tuning)
   // Auto-tuning hook: raise the stream's receive window to `window` (≤ Config::max_window);
   // the extra credit goes out with the next window update.
   Status set_receive_window(StreamId id, std::uint32_t window);
   // Sends Ping(SYN) with a fresh opaque value (returned); Pong{opaque} follows. The caller
   // measures the round trip from its own clock.
   Result<std::uint32_t> ping();
+  Result<std::uint32_t> ping(TimePoint now);  // same; the Pong also updates rtt()
   // Sends GoAway once; afterwards inbound SYNs are refused and open_stream() fails.
   void go_away(GoAwayCode code = GoAwayCode::normal);
 
@@ -133,6 +153,9 @@ class Engine {
   std::size_t stream_count() const { return m_streams.size(); }
   std::uint32_t send_window(StreamId id) const;     // 0 if unknown
   std::uint32_t receive_credit(StreamId id) const;  // credit the peer still has; 0 if unknown
+  std::uint32_t receive_window(StreamId id) const;  // current target window; 0 if unknown
+  Duration rtt() const { return m_rtt; }            // latest RTT sample; zero until measured
+  std::uint64_t window_in_use() const { return m_window_extra; }  // charged to window_budget
   std::error_code error() const { return m_error; }
   bool remote_went_away() const { return m_remote_go_away.has_value(); }
   bool local_went_away() const { return m_local_go_away; }
@@ -148,6 +171,9 @@ class Engine {
     std::uint32_t send_window = kInitialWindow;
     std::uint32_t recv_window = kInitialWindow;       // credit left to the peer
     std::uint32_t recv_window_size = kInitialWindow;  // target window
+    TimePoint epoch_start{};                          // last window update we sent
+    bool epoch_valid = false;
+    TimePoint syn_time{};                             // SYN sent (RTT sample on ACK)
     Bytes rbuf;
     std::size_t rpos = 0;
     std::size_t buffered() const { return rbuf.size() - rpos; }
@@ -162,6 +188,9 @@ class Engine {
   std::uint16_t take_open_flags(Stream& s);
   void send_frame(FrameType t, std::uint16_t flags, StreamId id, std::uint32_t length);
   void maybe_grant(StreamId id, Stream& s);
+  void grow_window(Stream& s, std::uint32_t target);  // raises the target within the budget
+  void autotune(Stream& s);                            // called before a window update goes out
+  void rtt_sample(Duration d);
   void maybe_free(StreamId id, Stream& s);
   void free_stream(StreamId id);
 
@@ -188,6 +217,15 @@ class Engine {
   std::optional<std::uint32_t> m_remote_go_away;
   std::uint32_t m_ping_counter = 0;
   std::optional<std::uint32_t> m_ping_outstanding;
+  TimePoint m_ping_sent{};
+  std::optional<std::uint32_t> m_rtt_ping;  // our own RTT probe (no Pong event)
+  TimePoint m_rtt_ping_sent{};
+
+  // auto-tuning
+  TimePoint m_now{};
+  bool m_have_now = false;
+  Duration m_rtt{};
+  std::uint64_t m_window_extra = 0;
 };
 
 }  // namespace lotus::proto::yamux

@@ -24,7 +24,7 @@ struct Server {
   std::vector<mf::PeerId> known;
   Server() {
     for (std::uint64_t s = 1; s <= 60; ++s)
-      if (table.update(info(make_peer(s), {ip4(20, 0, static_cast<std::uint8_t>(s), 1)}), true, t0) ==
+      if (table.update(info(make_peer(s), {ip4(static_cast<std::uint8_t>(20 + s), 0, static_cast<std::uint8_t>(s), 1)}), true, t0) ==
           UpdateResult::added)
         known.push_back(make_peer(s));
   }

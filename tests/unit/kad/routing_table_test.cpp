@@ -26,7 +26,9 @@ std::vector<mf::PeerId> peers_in_bucket(std::size_t bucket, std::size_t n, std::
 
 // Distinct public /24 per index.
 mf::Multiaddr pub(std::size_t i) {
-  return ip4(20, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i & 0xff), 1);
+  // Distinct /24 per i, at most three per /16 for i < 300 (below the /16 limits).
+  return ip4(static_cast<std::uint8_t>(20 + i % 100), static_cast<std::uint8_t>(i >> 8),
+             static_cast<std::uint8_t>(i & 0xff), 1);
 }
 
 std::vector<RoutingEvent> drain(RoutingTable& t) {
@@ -220,6 +222,24 @@ TEST(KadRoutingTable, DiversityTableWideAndIpv6Groups) {
   // Removing frees the group.
   EXPECT_TRUE(t2.remove(ps[0], t0));
   EXPECT_EQ(t2.update(info(qs[2], {mapped}), true, t0), UpdateResult::added);
+}
+
+TEST(KadRoutingTable, DiversityPerSlash16) {
+  RoutingConfig cfg;
+  cfg.max_per_wide_group_per_bucket = 3;
+  cfg.max_per_wide_group_table = 4;
+  RoutingTable t(kSelf, cfg);
+  auto ps = peers_in_bucket(0, 5);
+  auto qs = peers_in_bucket(1, 3);
+  // Distinct /24s of one /16: three per bucket, four per table.
+  for (std::uint8_t i = 0; i < 3; ++i)
+    EXPECT_EQ(t.update(info(ps[i], {ip4(8, 8, i, 1)}), true, t0), UpdateResult::added);
+  EXPECT_EQ(t.update(info(ps[3], {ip4(8, 8, 3, 1)}), true, t0), UpdateResult::rejected_diversity);
+  EXPECT_EQ(t.update(info(ps[3], {ip4(8, 9, 3, 1)}), true, t0), UpdateResult::added);  // other /16
+  EXPECT_EQ(t.update(info(qs[0], {ip4(8, 8, 10, 1)}), true, t0), UpdateResult::added);
+  EXPECT_EQ(t.update(info(qs[1], {ip4(8, 8, 11, 1)}), true, t0), UpdateResult::rejected_diversity);
+  EXPECT_TRUE(t.remove(ps[0], t0));
+  EXPECT_EQ(t.update(info(qs[1], {ip4(8, 8, 11, 1)}), true, t0), UpdateResult::added);
 }
 
 TEST(KadRoutingTable, ClosestIsSortedAndExcludes) {

@@ -49,7 +49,7 @@ class Sim {
     m_nodes.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
       PeerInfo self = info(make_peer(1'000'000 + seed * 100'000 + i),
-                           {ip4(30 + static_cast<std::uint8_t>(i >> 16), static_cast<std::uint8_t>(i >> 8),
+                           {ip4(static_cast<std::uint8_t>(30 + i % 200), static_cast<std::uint8_t>(i >> 8),
                                 static_cast<std::uint8_t>(i), 7)});
       m_index.emplace(self.id, i);
       m_nodes.push_back(std::make_unique<Node>(self, m_validators));

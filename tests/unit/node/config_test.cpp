@@ -317,7 +317,8 @@ TEST(NodeConfig, EveryKindOfInvalidValueHasItsMessage) {
             "allowed: one of none, wallet, full, bootstrap or relay");
   EXPECT_EQ(err_flag("log-level", "verbose"),
             "config: invalid value for log.level = \"verbose\" (flag:--log-level): "
-            "allowed: one of trace, debug, info, warn, error or off");
+            "allowed: a level (trace, debug, info, warn, error or off), optionally followed by component=level pairs, "
+            "e.g. info,host=debug");
   EXPECT_EQ(err_env("LOTUS_P2P_LOG_FORMAT", "xml"),
             "config: invalid value for log.format = \"xml\" (env:LOTUS_P2P_LOG_FORMAT): allowed: one of text or json");
   EXPECT_EQ(err_flag("listen", "/ip4/1.2.3.4/tcp/4001,/ip4/1.2.3/tcp/1"),
@@ -382,7 +383,8 @@ TEST(NodeConfig, InvalidValuesInTheFileNameTheLine) {
             "starting with '/' (printable ASCII without spaces, at most 256 characters)");
   EXPECT_EQ(err_file("[log]\nlevel = \"loud\"\n"),
             "config: invalid value for log.level = \"loud\" (file:/cfg/lotus.toml:2): "
-            "allowed: one of trace, debug, info, warn, error or off");
+            "allowed: a level (trace, debug, info, warn, error or off), optionally followed by component=level pairs, "
+            "e.g. info,host=debug");
   EXPECT_EQ(err_file("[metadata]\nname = 1\n"),
             "config: invalid value for metadata.name = 1 (file:/cfg/lotus.toml:2): allowed: a string");
   EXPECT_EQ(err_file("metadata = \"x\"\n"),
@@ -500,7 +502,12 @@ TEST(NodeConfig, PrintConfigGolden) {
             "region = \"eu\"\n"
             "\n[log]\n"
             "level = \"debug\"  # file:/cfg/lotus.toml:4\n"
-            "format = \"text\"  # default\n");
+            "format = \"text\"  # default\n"
+            "\n[api]\n"
+            "listen = \"unix\"  # default\n"
+            "\n[peer_store]\n"
+            "enabled = true  # default\n"
+            "redial = 8  # default\n");
 }
 
 // The rendered TOML without comments: the values only.

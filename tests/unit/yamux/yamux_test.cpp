@@ -554,7 +554,8 @@ TEST(YamuxViolation, StreamIdParity) {
 
 TEST(YamuxViolation, OversizedDataForUnknownStream) {
   Engine s(Role::server);
-  expect_violation(s, frame(FrameType::data, 0, 9, kInitialWindow + 1), errc::frame_too_large);
+  // No stream could ever have had more credit than Config::max_window.
+  expect_violation(s, frame(FrameType::data, 0, 9, Config{}.max_window + 1), errc::frame_too_large);
 }
 
 TEST(YamuxEngine, UnknownStreamFramesAreSkipped) {

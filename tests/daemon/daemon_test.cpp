@@ -1,0 +1,433 @@
+// Process tests of lotus-p2pd + lotus-p2p (label "daemon"): real daemons in temp data dirs,
+// driven through the CLI and the control API.
+//   * configuration precedence file < env < flag (--print-config with provenance), for the
+//     connection limits, the seed env names and the LOTUS_P2P_* names;
+//   * invalid configuration: message naming key, value, source and what is allowed; exit 2;
+//   * connect / peers / ping / identify / status / metrics through the daemon;
+//   * restart: same peer id, the peer store redials the peer it knew;
+//   * bootstrap: a bootstrap peer that restarts is redialled;
+//   * SIGTERM: exit 0, no process left, socket and api file removed, a consistent store.
+// Waits are deadlines on events (ready lines, control API polling), never fixed sleeps.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "interop_harness.hpp"
+#include "node/control_client.hpp"
+#include "node/metrics_text.hpp"
+
+namespace lotus::daemon_test {
+namespace {
+
+namespace fs = std::filesystem;
+using interop::CliResult;
+using interop::Subprocess;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+struct Daemon {
+  std::unique_ptr<Subprocess> proc;
+  std::string data_dir;
+  std::string peer_id;
+  std::string addr;       // /ip4/127.0.0.1/tcp/N/p2p/<id>
+  std::string listen;     // /ip4/127.0.0.1/tcp/N
+  std::string api;
+  node::ControlClient client() const { return node::ControlClient(*node::ApiEndpoint::parse(api), 20s); }
+};
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/lotus-daemon-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    root = tmpl;
+  }
+  void TearDown() override {
+    if (HasFailure())
+      for (auto* d : started)
+        if (d->proc) std::cerr << d->proc->describe();
+    started.clear();
+    std::error_code ec;
+    fs::remove_all(root, ec);
+  }
+
+  std::string dir(const std::string& name) {
+    const auto p = root / name;
+    fs::create_directories(p);
+    return p.string();
+  }
+
+  // Starts lotus-p2pd with --json-ready and fills `d` from its ready line.
+  void start(Daemon& d, const std::string& data_dir, std::vector<std::string> extra = {},
+             const std::vector<std::string>& env = {}) {
+    std::vector<std::string> argv;
+    if (!env.empty()) {
+      argv.push_back("/usr/bin/env");
+      argv.insert(argv.end(), env.begin(), env.end());
+    }
+    argv.insert(argv.end(), {LOTUS_P2PD_PATH, "--data-dir", data_dir, "--json-ready"});
+    bool has_listen = false;
+    for (const auto& a : extra) has_listen = has_listen || a == "--listen";
+    if (!has_listen) argv.insert(argv.end(), {"--listen", "/ip4/127.0.0.1/tcp/0"});
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    d.proc = std::make_unique<Subprocess>(argv, "lotus-p2pd");
+    d.data_dir = data_dir;
+    started.push_back(&d);
+    const auto line = d.proc->read_line(30s);
+    ASSERT_TRUE(line.has_value()) << "no ready line\n" << d.proc->describe();
+    const json j = json::parse(*line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << *line;
+    d.peer_id = j.value("peer_id", "");
+    d.api = j.value("api", "");
+    for (const auto& a : j.value("addrs", json::array()))
+      if (a.get<std::string>().rfind("/ip4/127.0.0.1/tcp/", 0) == 0) d.addr = a.get<std::string>();
+    ASSERT_FALSE(d.peer_id.empty()) << *line;
+    ASSERT_FALSE(d.addr.empty()) << *line;
+    d.listen = d.addr.substr(0, d.addr.find("/p2p/"));
+  }
+
+  // SIGTERM and wait: returns the exit status.
+  static std::optional<int> stop(Daemon& d) {
+    d.proc->signal(SIGTERM);
+    return d.proc->wait_exit(20s);
+  }
+
+  static CliResult cli(std::vector<std::string> args, const Daemon* d = nullptr) {
+    args.insert(args.begin(), LOTUS_P2P_PATH);
+    if (d) args.insert(args.end(), {"--data-dir", d->data_dir});
+    return interop::run_cli(std::move(args), 60s);
+  }
+  static CliResult run(std::vector<std::string> argv) { return interop::run_cli(std::move(argv), 60s); }
+
+  // Polls `pred` (each poll is one control API call) until it holds or the deadline passes.
+  template <class Pred>
+  static bool eventually(Pred pred, std::chrono::milliseconds deadline = 30s) {
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    auto pause = 10ms;
+    while (std::chrono::steady_clock::now() < end) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(pause);  // polling interval, not a synchronisation
+      pause = std::min<std::chrono::milliseconds>(pause * 2, 200ms);
+    }
+    return pred();
+  }
+
+  static bool connected_to(const Daemon& d, const std::string& peer) {
+    auto r = d.client().call("peers");
+    if (!r) return false;
+    for (const auto& p : (*r.value)["peers"])
+      if (p.value("peer_id", "") == peer) return true;
+    return false;
+  }
+
+  // The configuration line of `key` (its last path component) from --print-config output.
+  static std::string config_line(const std::string& out, const std::string& name) {
+    std::size_t pos = 0;
+    while ((pos = out.find(name + " = ", pos)) != std::string::npos) {
+      if (pos == 0 || out[pos - 1] == '\n') return out.substr(pos, out.find('\n', pos) - pos);
+      ++pos;
+    }
+    return {};
+  }
+
+  fs::path root;
+  std::vector<Daemon*> started;
+};
+
+// ---------------------------------------------------------------------------- configuration
+
+TEST_F(DaemonTest, ConfigPrecedenceFileEnvFlag) {
+  const auto data = dir("cfg");
+  const auto file = (root / "lotus.toml").string();
+  std::ofstream(file) << "[connection_manager]\nmin_connections = 5\nmax_connections = 30\n[log]\nformat = \"json\"\n";
+  const std::string p2pd = LOTUS_P2PD_PATH;
+
+  auto r = run({p2pd, "--data-dir", data, "--config", file, "--print-config"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe;
+  EXPECT_EQ(config_line(r.out, "max_connections"), "max_connections = 30  # file:" + file + ":3") << r.out;
+  EXPECT_EQ(config_line(r.out, "min_connections"), "min_connections = 5  # file:" + file + ":2") << r.out;
+  EXPECT_EQ(config_line(r.out, "format"), "format = \"json\"  # file:" + file + ":5") << r.out;
+
+  // The seed env names override the file ...
+  r = run({"/usr/bin/env", "P2P_MAX_CONNECTIONS=40", "P2P_MIN_CONNECTIONS=7", p2pd, "--data-dir", data, "--config",
+           file, "--print-config"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe;
+  EXPECT_EQ(config_line(r.out, "max_connections"), "max_connections = 40  # env:P2P_MAX_CONNECTIONS") << r.out;
+  EXPECT_EQ(config_line(r.out, "min_connections"), "min_connections = 7  # env:P2P_MIN_CONNECTIONS") << r.out;
+  // ... the LOTUS_P2P_* name of the same key beats the seed name ...
+  r = run({"/usr/bin/env", "P2P_MAX_CONNECTIONS=40", "LOTUS_P2P_CONNECTION_MANAGER_MAX_CONNECTIONS=41",
+           "LOTUS_P2P_LOG_FORMAT=text", p2pd, "--data-dir", data, "--config", file, "--print-config"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe;
+  EXPECT_EQ(config_line(r.out, "max_connections"),
+            "max_connections = 41  # env:LOTUS_P2P_CONNECTION_MANAGER_MAX_CONNECTIONS")
+      << r.out;
+  EXPECT_EQ(config_line(r.out, "format"), "format = \"text\"  # env:LOTUS_P2P_LOG_FORMAT") << r.out;
+  // ... and flags beat both.
+  r = run({"/usr/bin/env", "P2P_MAX_CONNECTIONS=40", "LOTUS_P2P_LOG_FORMAT=text", p2pd, "--data-dir", data, "--config",
+           file, "--max-connections", "45", "--log-format", "json", "--print-config"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe;
+  EXPECT_EQ(config_line(r.out, "max_connections"), "max_connections = 45  # flag:--max-connections") << r.out;
+  EXPECT_EQ(config_line(r.out, "format"), "format = \"json\"  # flag:--log-format") << r.out;
+  // A profile sits between the defaults and the file.
+  r = run({p2pd, "--data-dir", data, "--profile", "bootstrap", "--print-config"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe;
+  EXPECT_EQ(config_line(r.out, "min_connections"), "min_connections = 20  # profile:bootstrap") << r.out;
+  // LOTUS_P2P_CONFIG names the file when --config is absent.
+  r = run({"/usr/bin/env", "LOTUS_P2P_CONFIG=" + file, p2pd, "--data-dir", data, "--print-config"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe;
+  EXPECT_EQ(config_line(r.out, "max_connections"), "max_connections = 30  # file:" + file + ":3") << r.out;
+}
+
+TEST_F(DaemonTest, InvalidConfigurationExitsTwoWithAMessage) {
+  const auto data = dir("bad");
+  const std::string p2pd = LOTUS_P2PD_PATH;
+  auto r = run({p2pd, "--data-dir", data, "--max-connections", "lots"});
+  EXPECT_EQ(r.exit_code, 2) << r.describe;
+  EXPECT_NE(r.err.find("connection_manager.max_connections"), std::string::npos) << r.describe;
+  EXPECT_NE(r.err.find("\"lots\""), std::string::npos) << r.describe;
+  EXPECT_NE(r.err.find("flag:--max-connections"), std::string::npos) << r.describe;
+  EXPECT_NE(r.err.find("allowed: an integer 1..100000"), std::string::npos) << r.describe;
+
+  r = run({"/usr/bin/env", "P2P_MIN_CONNECTIONS=-1", p2pd, "--data-dir", data});
+  EXPECT_EQ(r.exit_code, 2) << r.describe;
+  EXPECT_NE(r.err.find("env:P2P_MIN_CONNECTIONS"), std::string::npos) << r.describe;
+
+  const auto file = (root / "bad.toml").string();
+  std::ofstream(file) << "[log]\nlevel = \"loud\"\n";
+  r = run({p2pd, "--data-dir", data, "--config", file});
+  EXPECT_EQ(r.exit_code, 2) << r.describe;
+  EXPECT_NE(r.err.find("log.level = \"loud\" (file:" + file + ":2)"), std::string::npos) << r.describe;
+
+  r = run({p2pd, "--data-dir", data, "--api-listen", "0.0.0.0:5701"});
+  EXPECT_EQ(r.exit_code, 2) << r.describe;
+  EXPECT_NE(r.err.find("api.listen"), std::string::npos) << r.describe;
+
+  r = run({p2pd, "--data-dir", data, "--no-such-flag"});
+  EXPECT_EQ(r.exit_code, 2) << r.describe;
+  EXPECT_NE(r.err.find("no-such-flag"), std::string::npos) << r.describe;
+
+  // Nothing was started: no identity was created by a refused configuration.
+  EXPECT_FALSE(fs::exists(fs::path(data) / "identity.key"));
+}
+
+TEST_F(DaemonTest, HelpTextsAreComplete) {
+  auto r = run({LOTUS_P2PD_PATH, "--help"});
+  EXPECT_EQ(r.exit_code, 0) << r.describe;
+  for (const char* f : {"--config", "--profile", "--data-dir", "--listen", "--print-config", "--json-ready",
+                        "--max-connections", "--log-level", "--api-listen"})
+    EXPECT_NE(r.out.find(f), std::string::npos) << f << "\n" << r.out;
+  r = cli({"--help"});
+  EXPECT_EQ(r.exit_code, 0) << r.describe;
+  for (const char* c : {"id", "status", "peers", "connect", "disconnect", "ping", "identify", "metrics", "api", "call"}) {
+    EXPECT_NE(r.out.find(std::string("\n  ") + c + " "), std::string::npos) << c << "\n" << r.out;
+    auto h = cli({c, "--help"});
+    EXPECT_EQ(h.exit_code, 0) << h.describe;
+    EXPECT_EQ(h.out.rfind(std::string("usage: lotus-p2p ") + c, 0), 0u) << h.out;
+  }
+  r = cli({"frobnicate"});
+  EXPECT_EQ(r.exit_code, 2) << r.describe;
+  r = cli({"ping"});
+  EXPECT_EQ(r.exit_code, 2) << r.describe;
+  r = cli({"ping", "/ip4/127.0.0.1/tcp/1", "--count", "0"});
+  EXPECT_EQ(r.exit_code, 2) << r.describe;
+}
+
+// ---------------------------------------------------------------------------- the running daemon
+
+TEST_F(DaemonTest, ControlApiThroughTheCli) {
+  Daemon a, b;
+  ASSERT_NO_FATAL_FAILURE(start(a, dir("a")));
+  ASSERT_NO_FATAL_FAILURE(start(b, dir("b")));
+
+  auto id = cli({"id", "--json"}, &a);
+  ASSERT_EQ(id.exit_code, 0) << id.describe;
+  json j = json::parse(id.out, nullptr, false);
+  EXPECT_EQ(j.value("peer_id", ""), a.peer_id) << id.out;
+
+  auto c = cli({"connect", b.addr, "--json"}, &a);
+  ASSERT_EQ(c.exit_code, 0) << c.describe;
+  EXPECT_TRUE(connected_to(a, b.peer_id));
+
+  auto p = cli({"ping", b.peer_id, "--count", "3"}, &a);
+  ASSERT_EQ(p.exit_code, 0) << p.describe;
+  std::size_t pongs = 0;
+  for (auto pos = p.out.find("pong "); pos != std::string::npos; pos = p.out.find("pong ", pos + 1)) ++pongs;
+  EXPECT_EQ(pongs, 3u) << p.out;
+
+  auto i = cli({"identify", b.peer_id, "--json"}, &a);
+  ASSERT_EQ(i.exit_code, 0) << i.describe;
+  j = json::parse(i.out, nullptr, false);
+  EXPECT_EQ(j.value("peer_id", ""), b.peer_id) << i.out;
+  EXPECT_EQ(j.value("agent_version", ""), "lotus-p2p/0.1.0") << i.out;
+
+  // GET /status: peer id, addresses, the peer with its agent and latency, uptime, version.
+  auto status = a.client().get("/status");
+  ASSERT_TRUE(status) << status.error.message;
+  j = json::parse(*status.value, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << *status.value;
+  EXPECT_EQ(j.value("peer_id", ""), a.peer_id);
+  EXPECT_EQ(j.value("version", ""), "0.1.0");
+  EXPECT_TRUE(j["uptime_seconds"].is_number());
+  EXPECT_EQ(j.value("connected_peers", 0), 1);
+  ASSERT_EQ(j["peers"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["peers"][0].value("peer_id", ""), b.peer_id);
+  EXPECT_EQ(j["peers"][0].value("agent_version", ""), "lotus-p2p/0.1.0");
+  EXPECT_TRUE(j["peers"][0]["latency_ms"].is_number()) << j.dump();
+  EXPECT_EQ(j["peers"][0]["connections"][0].value("direction", ""), "outbound");
+
+  // /metrics parses as Prometheus text and counts what happened.
+  auto m = cli({"metrics"}, &a);
+  ASSERT_EQ(m.exit_code, 0) << m.describe;
+  auto prom = node::parse_prometheus(m.out);
+  ASSERT_TRUE(prom) << m.out;
+  EXPECT_EQ(prom->value("lotus_p2p_connections_opened_total", {{"direction", "outbound"}}), 1) << m.out;
+  EXPECT_EQ(prom->value("lotus_p2p_connections_opened_total", {{"direction", "inbound"}}), 0) << m.out;
+  EXPECT_EQ(prom->value("lotus_p2p_connections", {{"direction", "outbound"}}), 1) << m.out;
+  EXPECT_EQ(prom->value("lotus_p2p_dials_total", {{"result", "success"}}), 1) << m.out;
+  EXPECT_EQ(prom->value("lotus_p2p_streams_opened_total", {{"protocol", "/ipfs/ping/1.0.0"}}), 3) << m.out;
+  EXPECT_GE(prom->value("lotus_p2p_streams_opened_total", {{"protocol", "/ipfs/id/1.0.0"}}), 1) << m.out;
+  EXPECT_EQ(prom->value("lotus_p2p_peers", {{"state", "connected"}}), 1) << m.out;
+  EXPECT_EQ(prom->value("lotus_p2p_control_requests_total", {{"method", "connect"}}), 1) << m.out;
+  EXPECT_EQ(prom->value("lotus_p2p_control_requests_total", {{"method", "ping"}}), 1) << m.out;
+  EXPECT_GT(prom->value("lotus_p2p_bytes_received_total"), 0) << m.out;
+  EXPECT_GT(prom->value("lotus_p2p_bytes_sent_total"), 0) << m.out;
+  EXPECT_EQ(prom->value("lotus_p2p_info", {{"version", "0.1.0"}, {"peer_id", a.peer_id}}), 1) << m.out;
+  // b saw one inbound connection.
+  auto mb = b.client().get("/metrics");
+  ASSERT_TRUE(mb);
+  auto promb = node::parse_prometheus(*mb.value);
+  ASSERT_TRUE(promb);
+  EXPECT_EQ(promb->value("lotus_p2p_connections_opened_total", {{"direction", "inbound"}}), 1) << *mb.value;
+
+  // A handshake failure is counted by reason: dial b expecting another peer id.
+  auto wrong = cli({"connect", b.listen + "/p2p/" + a.peer_id}, &a);
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.describe;
+  auto wrong2 = cli({"connect", b.listen + "/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA"}, &a);
+  EXPECT_EQ(wrong2.exit_code, 1) << wrong2.describe;
+  m = cli({"metrics"}, &a);
+  prom = node::parse_prometheus(m.out);
+  ASSERT_TRUE(prom) << m.out;
+  EXPECT_EQ(prom->value("lotus_p2p_handshake_failures_total", {{"reason", "peer_id_mismatch"}}), 1) << m.out;
+
+  auto d = cli({"disconnect", b.peer_id}, &a);
+  EXPECT_EQ(d.exit_code, 0) << d.describe;
+  EXPECT_TRUE(eventually([&] { return !connected_to(a, b.peer_id); }));
+
+  // Errors from the daemon reach the CLI with exit code 1.
+  auto self = cli({"ping", a.peer_id, "--count", "1"}, &a);
+  EXPECT_EQ(self.exit_code, 1) << self.describe;
+  // No daemon at the given endpoint: a clear message.
+  auto none = cli({"id", "--api", "unix:" + (root / "nope.sock").string()});
+  EXPECT_EQ(none.exit_code, 1) << none.describe;
+  EXPECT_NE(none.err.find("is lotus-p2pd running?"), std::string::npos) << none.describe;
+}
+
+TEST_F(DaemonTest, RestartKeepsPeerIdAndRedialsKnownPeers) {
+  Daemon a, b;
+  const auto data_a = dir("a");
+  ASSERT_NO_FATAL_FAILURE(start(a, data_a));
+  ASSERT_NO_FATAL_FAILURE(start(b, dir("b")));
+  auto c = cli({"connect", b.addr}, &a);
+  ASSERT_EQ(c.exit_code, 0) << c.describe;
+  const std::string first_id = a.peer_id;
+
+  auto st = stop(a);
+  ASSERT_TRUE(st.has_value()) << "lotus-p2pd did not stop on SIGTERM";
+  EXPECT_EQ(*st, 0) << a.proc->describe();
+  // b notices the GoAway/close.
+  EXPECT_TRUE(eventually([&] { return !connected_to(b, first_id); }));
+
+  Daemon a2;
+  ASSERT_NO_FATAL_FAILURE(start(a2, data_a));
+  EXPECT_EQ(a2.peer_id, first_id);
+  EXPECT_NE(a2.proc->stderr_text().find("redialling 1 known peer"), std::string::npos) << a2.proc->describe();
+  EXPECT_TRUE(eventually([&] { return connected_to(a2, b.peer_id); })) << a2.proc->describe();
+  EXPECT_TRUE(eventually([&] { return connected_to(b, first_id); }));
+}
+
+TEST_F(DaemonTest, SigtermLeavesNoProcessAndAConsistentStore) {
+  Daemon a, b;
+  const auto data_a = dir("a");
+  ASSERT_NO_FATAL_FAILURE(start(a, data_a));
+  ASSERT_NO_FATAL_FAILURE(start(b, dir("b")));
+  ASSERT_EQ(cli({"connect", b.addr}, &a).exit_code, 0);
+  ASSERT_TRUE(fs::exists(fs::path(data_a) / "control.sock"));
+  ASSERT_TRUE(fs::exists(fs::path(data_a) / "api"));
+  const int pid = a.proc->pid();
+  auto st = stop(a);
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(*st, 0);
+  EXPECT_NE(a.proc->stderr_text().find("stopped"), std::string::npos) << a.proc->describe();
+  // Reaped: the pid is gone.
+  EXPECT_EQ(::kill(pid, 0), -1);
+  EXPECT_FALSE(fs::exists(fs::path(data_a) / "control.sock"));
+  EXPECT_FALSE(fs::exists(fs::path(data_a) / "api"));
+  // The identity key is owner-only.
+  EXPECT_EQ(fs::status(fs::path(data_a) / "identity.key").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  // The store is consistent and holds b with its address, agent and protocols.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((fs::path(data_a) / "peers.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)), "ok");
+  sqlite3_finalize(s);
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT addrs, agent, protocols, last_connected, failures FROM peers WHERE peer_id = ?1",
+                               -1, &s, nullptr),
+            SQLITE_OK);
+  sqlite3_bind_text(s, 1, b.peer_id.c_str(), -1, SQLITE_TRANSIENT);
+  ASSERT_EQ(sqlite3_step(s), SQLITE_ROW) << "b is not in the peer store";
+  const std::string addrs = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  EXPECT_NE(addrs.find(b.listen), std::string::npos) << addrs;
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(s, 1)), "lotus-p2p/0.1.0");
+  EXPECT_NE(std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 2))).find("/ipfs/ping/1.0.0"),
+            std::string::npos);
+  EXPECT_GT(sqlite3_column_int64(s, 3), 0);
+  EXPECT_EQ(sqlite3_column_int64(s, 4), 0);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+}
+
+
+TEST_F(DaemonTest, BootstrapPeerIsDialledAndRedialledAfterItRestarts) {
+  Daemon boot, a;
+  const auto data_boot = dir("boot");
+  ASSERT_NO_FATAL_FAILURE(start(boot, data_boot, {"--profile", "bootstrap", "--peer-store-enabled=false"}));
+  ASSERT_NO_FATAL_FAILURE(start(a, dir("a"), {"--bootstrap-peers", boot.addr, "--peer-store-enabled=false"}));
+  EXPECT_NE(a.proc->stderr_text().find("bootstrap: 1 configured address"), std::string::npos) << a.proc->describe();
+  // The bootstrapper dials on its own.
+  ASSERT_TRUE(eventually([&] { return connected_to(a, boot.peer_id); })) << a.proc->describe();
+
+  // The bootstrap node restarts on the same address with the same identity (no peer store, so
+  // it does not redial a itself): a's bootstrapper reconnects.
+  auto st = stop(boot);
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(*st, 0);
+  ASSERT_TRUE(eventually([&] { return !connected_to(a, boot.peer_id); }));
+  Daemon boot2;
+  ASSERT_NO_FATAL_FAILURE(start(boot2, data_boot, {"--listen", boot.listen, "--profile", "bootstrap", "--peer-store-enabled=false"}));
+  EXPECT_EQ(boot2.peer_id, boot.peer_id);
+  EXPECT_TRUE(eventually([&] { return connected_to(a, boot.peer_id); }, 60s)) << a.proc->describe();
+  auto m = a.client().get("/metrics");
+  ASSERT_TRUE(m);
+  auto prom = node::parse_prometheus(*m.value);
+  ASSERT_TRUE(prom);
+  EXPECT_GE(prom->value("lotus_p2p_connections_opened_total", {{"direction", "outbound"}}), 2) << *m.value;
+}
+
+TEST_F(DaemonTest, ConnectionLimitsComeFromTheConfiguration) {
+  Daemon a;
+  ASSERT_NO_FATAL_FAILURE(start(a, dir("a"), {"--max-connections", "3"}, {"P2P_MIN_CONNECTIONS=2"}));
+  EXPECT_NE(a.proc->stderr_text().find("connection manager: min 2, max 3 connections"), std::string::npos)
+      << a.proc->describe();
+}
+
+}  // namespace
+}  // namespace lotus::daemon_test
