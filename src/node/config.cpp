@@ -557,11 +557,13 @@ ConfigResult<Layer> env_layer(const std::map<std::string, std::string>& env) {
       layer.push_back({&d, Entry{std::move(v).value(), source}});
     }
   }
-  std::vector<std::string> known = {"LOTUS_P2P_DATA_DIR", "LOTUS_P2P_CONFIG"};
+  // LOTUS_P2P_API is the CLI's (lotus-p2p) endpoint variable: an environment shared by both
+  // programs is normal, so the daemon ignores it rather than refusing to start.
+  std::vector<std::string> known = {"LOTUS_P2P_DATA_DIR", "LOTUS_P2P_CONFIG", "LOTUS_P2P_API"};
   for (const auto& d : schema()) known.push_back(env_name(d.key));
   for (const auto& [name, text] : env) {
     if (name.rfind("LOTUS_P2P_", 0) != 0) continue;
-    if (name == "LOTUS_P2P_DATA_DIR" || name == "LOTUS_P2P_CONFIG") continue;
+    if (name == "LOTUS_P2P_DATA_DIR" || name == "LOTUS_P2P_CONFIG" || name == "LOTUS_P2P_API") continue;
     const KeyDef* def = nullptr;
     for (const auto& d : schema())
       if (env_name(d.key) == name) def = &d;
