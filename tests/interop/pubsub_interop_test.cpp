@@ -30,7 +30,7 @@ Bytes bytes_of(const std::string& s) { return Bytes(s.begin(), s.end()); }
 // One C++ node with a PubSub service and one subscription; everything runs on its io thread.
 struct CppPubSub {
   explicit CppPubSub(std::uint64_t seed)
-      : node(std::make_unique<CppNode>(CppNode::Options{"/ip4/127.0.0.1/tcp/0", kCppAgent, true, seed})) {
+      : node(std::make_unique<CppNode>(CppNode::Options{.listen = "/ip4/127.0.0.1/tcp/0", .agent_version = kCppAgent, .serve_test_protocols = true, .key_seed = seed})) {
     node->run([this, seed]() -> asio::awaitable<void> {
       DeterministicRng r(seed);
       auto key = crypto::PrivateKey::generate(crypto::KeyType::ed25519, r);

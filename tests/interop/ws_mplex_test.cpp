@@ -13,7 +13,7 @@ namespace {
 class TransportInterop : public InteropTest {
  protected:
   void start(const std::string& cpp_listen, std::vector<std::string> js_args, std::size_t window = 0) {
-    node = std::make_unique<CppNode>(CppNode::Options{cpp_listen, kCppAgent, true, {}, window});
+    node = std::make_unique<CppNode>(CppNode::Options{.listen = cpp_listen, .agent_version = kCppAgent, .serve_test_protocols = true, .max_stream_buffer = window});
     js_args.insert(js_args.begin(), {"--agent", kJsAgent});
     js = std::make_unique<JsPeer>(JsPeer::Options{std::move(js_args), 20s, "js"});
   }
