@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// js-libp2p side of bench_dht (bench/bench_dht.cpp): N js-libp2p 3.x nodes with
+// js-libp2p side of bench_dht (bench/dht.cpp): N js-libp2p 3.x nodes with
 // @libp2p/kad-dht 16.1.0 (server mode, protocol /lotus/kad/1.0.0, passthrough address mapper)
 // in this one process on 127.0.0.1, wired like the C++ network (node i dials node 0 and node
 // i-1), then `lookups` FIND_NODE lookups (getClosestPeers of a random 32-byte key) from
