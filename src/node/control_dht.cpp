@@ -190,9 +190,10 @@ void register_dht_methods(ControlRouter& router, dht::Dht& dht) {
                 if (!key) co_return key.error();
                 std::size_t limit = 20;
                 if (auto it = req.find("limit"); it != req.end()) {
-                  if (!it->is_number_unsigned() || it->get<std::size_t>() == 0 || it->get<std::size_t>() > 1000)
+                  // JSON integers parse as signed or unsigned depending on the producer.
+                  if (!it->is_number_integer() || it->get<std::int64_t>() < 1 || it->get<std::int64_t>() > 1000)
                     co_return control_errc::bad_request;
-                  limit = it->get<std::size_t>();
+                  limit = static_cast<std::size_t>(it->get<std::int64_t>());
                 }
                 auto r = co_await d->find_providers(std::move(*key), limit);
                 if (!r) co_return r.error();

@@ -1025,7 +1025,8 @@ function dhtCommands () {
     },
 
     async dht_provide (p, signal) {
-      await dht().provide(await cidOf(p), { signal })
+      // the service's provide() is an async generator of query events: it runs only when drained
+      for await (const ev of dht().provide(await cidOf(p), { signal })) void ev
       return {}
     },
 
