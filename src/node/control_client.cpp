@@ -140,7 +140,9 @@ Outcome exchange(asio::io_context& io, Socket& sock, const Endpoint& ep, const s
   while (!p.is_done()) {
     p.get().body().data = chunk;
     p.get().body().size = sizeof chunk;
-    ec = run.run([&](auto h) { http::async_read(sock, buffer, p, std::move(h)); });
+    // read_some: a stream item is handed on as soon as it arrives (async_read would wait for
+    // the 16 KiB chunk to fill or the response to end).
+    ec = run.run([&](auto h) { http::async_read_some(sock, buffer, p, std::move(h)); });
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
       out.ec = ec == asio::error::timed_out ? std::error_code(node_errc::api_timeout) : std::error_code(node_errc::api_bad_response);

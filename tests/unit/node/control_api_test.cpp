@@ -125,6 +125,17 @@ asio::awaitable<Status> count_items(int n, Emit emit) {
   co_return Status{};
 }
 
+// One item, then silence for a while (like pubsub.sub between messages), then the end.
+asio::awaitable<Status> one_then_silence(Emit emit) {
+  Json item = Json::object();
+  item["seq"] = 1;
+  if (auto s = co_await emit(std::move(item)); !s) co_return Status{};
+  asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::seconds(8));
+  boost::system::error_code ec;
+  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_return Status{};
+}
+
 class ControlApi : public TempDir {
  protected:
   void SetUp() override {
@@ -143,6 +154,8 @@ class ControlApi : public TempDir {
     router.add({"count", "streams {n} items", {}, [](Json req, Emit emit) -> asio::awaitable<Status> {
                   return count_items(req.value("n", 3), std::move(emit));
                 }});
+    router.add({"one_then_silence", "one item, then nothing for 8 s", {},
+                [](Json, Emit emit) -> asio::awaitable<Status> { return one_then_silence(std::move(emit)); }});
     router.add({"count_then_fail", "two items then an error", {},
                 [](Json, Emit emit) -> asio::awaitable<Status> {
                   return [](Emit e) -> asio::awaitable<Status> {
@@ -269,6 +282,16 @@ TEST_F(ControlApi, StreamingDeliversItemsInOrderAndFinalErrors) {
     return false;
   });
   ASSERT_TRUE(early);
+  EXPECT_EQ(seen, (std::vector<int>{1}));
+
+  // An item is handed to the caller when it arrives, not when the response ends or a read
+  // buffer fills (the CLI's `pubsub sub` waited for the end of the stream before this).
+  seen.clear();
+  auto prompt = client(5s).stream("one_then_silence", Json::object(), [&](const Json& j) {
+    seen.push_back(j.value("seq", 0));
+    return false;
+  });
+  ASSERT_TRUE(prompt) << prompt.error.message;
   EXPECT_EQ(seen, (std::vector<int>{1}));
 
   // A unary method called as a stream is an HTTP error reply, not items.
