@@ -159,7 +159,7 @@ class ControlApi : public TempDir {
     router.add({"count_then_fail", "two items then an error", {},
                 [](Json, Emit emit) -> asio::awaitable<Status> {
                   return [](Emit e) -> asio::awaitable<Status> {
-                    co_await count_items(2, e);
+                    if (auto st = co_await count_items(2, e); !st) co_return st;
                     co_return make_error_code(node_errc::db_read_failed);
                   }(std::move(emit));
                 }});
