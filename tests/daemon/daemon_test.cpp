@@ -39,6 +39,14 @@ struct Daemon {
   std::string listen;     // /ip4/127.0.0.1/tcp/N
   std::string api;
   node::ControlClient client() const { return node::ControlClient(*node::ApiEndpoint::parse(api), 20s); }
+  Daemon() = default;
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+  // A failing test shows what its daemons printed (here, not in TearDown: the daemons are locals
+  // of the test body and are gone by then).
+  ~Daemon() {
+    if (proc && ::testing::Test::HasFailure()) std::cerr << proc->describe();
+  }
 };
 
 class DaemonTest : public ::testing::Test {
@@ -49,10 +57,6 @@ class DaemonTest : public ::testing::Test {
     root = tmpl;
   }
   void TearDown() override {
-    if (HasFailure())
-      for (auto* d : started)
-        if (d->proc) std::cerr << d->proc->describe();
-    started.clear();
     std::error_code ec;
     fs::remove_all(root, ec);
   }
@@ -78,7 +82,6 @@ class DaemonTest : public ::testing::Test {
     argv.insert(argv.end(), extra.begin(), extra.end());
     d.proc = std::make_unique<Subprocess>(argv, "lotus-p2pd");
     d.data_dir = data_dir;
-    started.push_back(&d);
     const auto line = d.proc->read_line(30s);
     ASSERT_TRUE(line.has_value()) << "no ready line\n" << d.proc->describe();
     const json j = json::parse(*line, nullptr, false);
@@ -126,6 +129,15 @@ class DaemonTest : public ::testing::Test {
     return false;
   }
 
+  // The agent `d` learnt for `peer` by identify ("" until then), from /status-like `status`.
+  static std::string agent_of(const Daemon& d, const std::string& peer) {
+    auto r = d.client().call("status");
+    if (!r) return {};
+    for (const auto& p : (*r.value).value("peers", json::array()))
+      if (p.value("peer_id", "") == peer) return p.value("agent_version", "");
+    return {};
+  }
+
   // The configuration line of `key` (its last path component) from --print-config output.
   static std::string config_line(const std::string& out, const std::string& name) {
     std::size_t pos = 0;
@@ -137,7 +149,6 @@ class DaemonTest : public ::testing::Test {
   }
 
   fs::path root;
-  std::vector<Daemon*> started;
 };
 
 // ---------------------------------------------------------------------------- configuration
@@ -357,6 +368,8 @@ TEST_F(DaemonTest, SigtermLeavesNoProcessAndAConsistentStore) {
   ASSERT_NO_FATAL_FAILURE(start(a, data_a));
   ASSERT_NO_FATAL_FAILURE(start(b, dir("b")));
   ASSERT_EQ(cli({"connect", b.addr}, &a).exit_code, 0);
+  // `connect` returns once the connection is up; identify (agent, protocols) completes after it.
+  ASSERT_TRUE(eventually([&] { return agent_of(a, b.peer_id) == "lotus-p2p/0.1.0"; }));
   ASSERT_TRUE(fs::exists(fs::path(data_a) / "control.sock"));
   ASSERT_TRUE(fs::exists(fs::path(data_a) / "api"));
   const int pid = a.proc->pid();
