@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -24,13 +25,23 @@ class FakeDnsServer {
     using asio::ip::udp;
     using asio::ip::tcp;
     auto& s = *m_state;
-    s.udp.open(udp::v4());
-    s.udp.bind(udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    const auto port = s.udp.local_endpoint().port();
-    s.tcp.open(tcp::v4());
-    s.tcp.set_option(tcp::acceptor::reuse_address(true));
-    s.tcp.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    s.tcp.listen();
+    // UDP and TCP on one port number: the UDP port is ephemeral, and its TCP twin may be taken
+    // by another process (tests run in parallel), so try fresh UDP ports until both bind.
+    const auto lo = asio::ip::make_address("127.0.0.1");
+    for (int attempt = 0;; ++attempt) {
+      s.udp.open(udp::v4());
+      s.udp.bind(udp::endpoint(lo, 0));
+      const auto port = s.udp.local_endpoint().port();
+      boost::system::error_code ec;
+      s.tcp.open(tcp::v4());
+      s.tcp.set_option(tcp::acceptor::reuse_address(true));
+      s.tcp.bind(tcp::endpoint(lo, port), ec);
+      if (!ec) s.tcp.listen(asio::socket_base::max_listen_connections, ec);
+      if (!ec) break;
+      if (attempt == 100) throw std::runtime_error("FakeDnsServer: no port free for both UDP and TCP: " + ec.message());
+      s.udp.close();
+      s.tcp.close();
+    }
     asio::co_spawn(io, udp_loop(m_state), asio::detached);
     asio::co_spawn(io, tcp_loop(m_state), asio::detached);
   }
