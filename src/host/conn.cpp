@@ -9,7 +9,16 @@
 namespace lotus::host::detail {
 
 namespace {
-constexpr std::size_t kReadChunk = 128 * 1024;
+// The transport read buffer starts small (an idle connection holds little) and doubles while
+// reads fill it, up to kReadChunkMax for bulk transfers; after kShrinkAfterSmallReads reads that
+// used under 1/8 of a large buffer it drops back to kReadChunkMin.
+constexpr std::size_t kReadChunkMin = 8 * 1024;
+constexpr std::size_t kReadChunkMax = 128 * 1024;
+constexpr int kShrinkAfterSmallReads = 64;
+// mplex has no flow control: while a stream holds half its buffer bound the reader stops reading
+// the connection (TCP throttles the sender) for at most this long; then reading resumes and the
+// engine resets a stream that is still over its bound (as js does).
+constexpr auto kMplexPauseLimit = std::chrono::seconds(10);
 constexpr auto kLingerAfterGoAway = std::chrono::seconds(2);
 
 template <class... F>
@@ -34,10 +43,11 @@ Conn::Conn(std::shared_ptr<Host::Impl> h, std::uint64_t cid, std::unique_ptr<run
       tx_wake(host->ex),
       tx_space(host->ex),
       writer_done(host->ex),
+      rx_wake(host->ex),
       identify_done(host->ex) {
   remote_addr = io->remote_addr();
   local_addr = io->local_addr();
-  rx_buf.resize(kReadChunk);
+  rx_buf.resize(kReadChunkMin);
 }
 
 Conn::~Conn() = default;
@@ -202,6 +212,7 @@ void Conn::flush() {
 
 void Conn::end_stream(const std::shared_ptr<StreamState>& st, bool reset, std::error_code why) {
   st->freed = true;
+  consumed();  // a freed mplex stream no longer holds the reader paused
   if (reset) {
     st->reset = true;
     if (!st->error) st->error = why;
@@ -253,6 +264,7 @@ void Conn::handle_events() {
               auto it = streams.find(e.id);
               if (it == streams.end() || it->second->dropped) {
                 mux->consume(e.id, mux->readable(e.id).size());  // nobody reads it: discard
+                consumed();
                 return;
               }
               it->second->readable.notify();
@@ -290,6 +302,7 @@ void Conn::close(std::error_code reason, bool graceful) {
   if (closed) return;
   closed = true;
   close_reason = reason;
+  rx_wake.notify();  // a reader paused for mplex backpressure sees `closed`
   auto self = shared_from_this();  // keep alive while we tear down
   if (graceful && mux && open && writer_running) {
     mux->go_away();
@@ -368,7 +381,16 @@ asio::awaitable<void> conn_reader(std::shared_ptr<Conn> c) {
     wire.swap(c->raw_in);
     if (!process(wire)) co_return;
   }
+  int small_reads = 0;
   while (!c->closed) {
+    if (c->mux->reader_should_pause()) {
+      const auto deadline = Clock::now() + kMplexPauseLimit;
+      c->rx_paused = true;
+      while (!c->closed && c->mux->reader_should_pause())
+        if (!co_await c->rx_wake.wait_until(deadline)) break;
+      c->rx_paused = false;
+      if (c->closed) break;
+    }
     auto n = co_await c->io->read_some(MutBytesView(c->rx_buf));
     if (c->closed) break;
     if (!n) {
@@ -377,6 +399,14 @@ asio::awaitable<void> conn_reader(std::shared_ptr<Conn> c) {
     }
     c->host->metrics.bytes_in += *n;
     if (!process(BytesView(c->rx_buf.data(), *n))) break;
+    const std::size_t cap = c->rx_buf.size();
+    if (*n == cap && cap < kReadChunkMax) {
+      c->rx_buf.resize(std::min(cap * 2, kReadChunkMax));
+      small_reads = 0;
+    } else if (cap > kReadChunkMin && *n < cap / 8 && ++small_reads >= kShrinkAfterSmallReads) {
+      Bytes(kReadChunkMin).swap(c->rx_buf);
+      small_reads = 0;
+    }
   }
 }
 

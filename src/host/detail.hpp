@@ -162,7 +162,7 @@ struct Conn : std::enable_shared_from_this<Conn> {
   std::uint64_t stop_cb = 0;
 
   // Raw and plaintext input buffers used during the upgrade and by the reader.
-  Bytes rx_buf;       // transport read buffer (fixed size)
+  Bytes rx_buf;       // transport read buffer (grows with bulk reads, shrinks when idle)
   Bytes raw_in;       // bytes read but not yet consumed (upgrade / partial noise frame)
   Bytes plain_in;     // decrypted bytes not yet consumed (upgrade only)
   Bytes plain_tmp;    // decrypt scratch (reader)
@@ -171,6 +171,13 @@ struct Conn : std::enable_shared_from_this<Conn> {
   runtime::Signal tx_wake;
   runtime::Signal tx_space;
   runtime::Signal writer_done;
+  // The reader waits on rx_wake while the muxer asks it to pause (mplex backpressure);
+  // consumed() wakes it.
+  bool rx_paused = false;
+  runtime::Signal rx_wake;
+  void consumed() {
+    if (rx_paused) rx_wake.notify();
+  }
   // One identify request per connection at a time: js-libp2p (and the spec's reference
   // implementations) accept a single inbound identify stream per peer and reset a second one.
   // A caller arriving while one runs waits for it and shares its result.

@@ -90,7 +90,7 @@ class YamuxMuxer final : public Muxer {
 
 class MplexMuxer final : public Muxer {
  public:
-  explicit MplexMuxer(const Config& cfg) : m_engine(make_cfg(cfg)) {}
+  explicit MplexMuxer(const Config& cfg) : m_engine(make_cfg(cfg)), m_pause_at(make_cfg(cfg).max_stream_buffer / 2) {}
 
   const char* protocol() const override { return kMplexProtocol; }
   Status on_bytes(BytesView in, TimePoint now) override { return m_engine.on_bytes(in, now); }
@@ -132,6 +132,7 @@ class MplexMuxer final : public Muxer {
   bool has_stream(MuxStreamId id) const override { return m_engine.has_stream(id); }
   bool local_went_away() const override { return m_going_away; }
   bool is_closing_error(std::error_code) const override { return m_going_away; }
+  bool reader_should_pause() const override { return m_engine.largest_buffer() >= m_pause_at; }
 
  private:
   static mplex::Config make_cfg(const Config& cfg) {
@@ -142,6 +143,8 @@ class MplexMuxer final : public Muxer {
     return m;
   }
   mplex::Engine m_engine;
+  // Pause reading at half the bound: one read (≤ the transport read buffer) stays below it.
+  std::size_t m_pause_at;
   bool m_going_away = false;
 };
 

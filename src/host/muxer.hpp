@@ -74,6 +74,9 @@ class Muxer {
   virtual BytesView readable(MuxStreamId id) const = 0;
   virtual bool has_stream(MuxStreamId id) const = 0;
   virtual bool local_went_away() const = 0;
+  // True while the connection reader should stop reading until streams are consumed
+  // (mplex: a stream holds half its buffer bound; yamux's windows make this unnecessary).
+  virtual bool reader_should_pause() const { return false; }
   // open_stream() failed because a side is closing the session (not a resource limit).
   virtual bool is_closing_error(std::error_code ec) const = 0;
 };

@@ -39,6 +39,7 @@ asio::awaitable<Result<Bytes>> read_chunk(std::shared_ptr<StreamState> st) {
       if (!view.empty()) {
         Bytes b(view.begin(), view.end());
         c.mux->consume(st->id, b.size());
+        c.consumed();
         c.flush();
         co_return b;
       }
@@ -118,6 +119,7 @@ asio::awaitable<Status> drive_dialer(std::shared_ptr<StreamState> st) {
       auto& c = *st->conn;
       if (has_engine_stream(*st)) {
         c.mux->consume(st->id, c.mux->readable(st->id).size());
+        c.consumed();
         c.flush();
       }
     }
@@ -156,6 +158,7 @@ asio::awaitable<Result<std::size_t>> stream_read_some(std::shared_ptr<StreamStat
         const auto n = std::min(buf.size(), view.size());
         std::memcpy(buf.data(), view.data(), n);
         c.mux->consume(st->id, n);  // grants window back to the sender (batched by yamux)
+        c.consumed();
         c.flush();
         co_return n;
       }
@@ -345,6 +348,7 @@ Stream::~Stream() {
   auto& c = *st.conn;
   if (c.mux && c.mux->has_stream(st.id)) {
     c.mux->consume(st.id, c.mux->readable(st.id).size());
+    c.consumed();
     c.flush();
   }
 }

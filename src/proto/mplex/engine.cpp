@@ -221,6 +221,12 @@ Status Engine::close_write(StreamId id) {
   return {};
 }
 
+std::size_t Engine::largest_buffer() const {
+  std::size_t m = 0;
+  for (const auto& [id, s] : m_streams) m = std::max(m, s.buffered());
+  return m;
+}
+
 Status Engine::reset(StreamId id) {
   if (m_error) return m_error;
   if (!m_streams.count(id)) return errc::unknown_stream;

@@ -153,6 +153,10 @@ class Engine {
   BytesView readable(StreamId id) const;  // empty if unknown
   bool has_stream(StreamId id) const { return m_streams.count(id) != 0; }
   std::size_t stream_count() const { return m_streams.size(); }
+  // The most unread bytes any one stream holds (O(streams)); the driver pauses reading the
+  // connection while this is high, so a slow reader throttles the sender through TCP instead
+  // of hitting max_stream_buffer (mplex has no flow control of its own).
+  std::size_t largest_buffer() const;
   std::error_code error() const { return m_error; }
 
  private:
