@@ -363,6 +363,7 @@ asio::awaitable<void> maintenance_task(std::shared_ptr<Host::Impl> h) {
       ++closed;
     }
     h->conn_mgr.note_trimmed(closed);
+    h->metrics.connections_trimmed += closed;
     const bool known = h->cfg.conn_manager.dial_known_peers;
     if (auto wanted = h->conn_mgr.discovery_due(now); wanted > 0 && (known || !h->conn_mgr.peer_sources().empty())) {
       h->conn_mgr.mark_discovery(now);

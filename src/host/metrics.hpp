@@ -18,6 +18,8 @@ struct Metrics {
   std::map<std::string, std::uint64_t> connections_opened_by_direction;
   std::map<std::string, std::uint64_t> connections_opened_by_transport;
   std::uint64_t connections_closed = 0;
+  // Of those, closed by the connection manager's trimming (above max_connections).
+  std::uint64_t connections_trimmed = 0;
   // Upgrade (multistream/noise/muxer) failures, by a short reason ("timeout", "noise",
   // "peer_id_mismatch", "multistream", "muxer", "io").
   std::map<std::string, std::uint64_t> handshake_failures;

@@ -39,6 +39,7 @@ namespace {
 constexpr std::size_t k_max_file_size = 1 << 20;
 constexpr std::size_t k_max_protocol_len = 256;
 constexpr std::uint64_t k_max_conn = 100000;
+constexpr std::uint64_t k_max_streams = 65536;
 
 using StringMap = std::map<std::string, std::string>;
 using Value = std::variant<bool, std::uint64_t, std::string, std::vector<std::string>, StringMap>;
@@ -82,6 +83,27 @@ const std::vector<KeyDef>& schema() {
     d.push_back({"connection_manager.max_connections", Kind::integer, std::uint64_t{50},
                  {"connection-manager-max-connections", "max-connections"}, {"P2P_MAX_CONNECTIONS"}, 1,
                  k_max_conn, {}});
+    // The host's connection manager limits (host::ConnLimits); the defaults are the library's.
+    d.push_back({"connection_manager.grace_period_seconds", Kind::integer, std::uint64_t{20},
+                 {"connection-manager-grace-period-seconds", "grace-period-seconds"}, {}, 0, 86400, {}});
+    d.push_back({"connection_manager.max_inbound_per_ip", Kind::integer, std::uint64_t{8},
+                 {"connection-manager-max-inbound-per-ip", "max-inbound-per-ip"}, {}, 1, k_max_conn, {}});
+    d.push_back({"connection_manager.inbound_connections_per_second", Kind::integer, std::uint64_t{20},
+                 {"connection-manager-inbound-connections-per-second", "inbound-connections-per-second"}, {}, 1,
+                 k_max_conn, {}});
+    d.push_back({"connection_manager.inbound_burst", Kind::integer, std::uint64_t{40},
+                 {"connection-manager-inbound-burst", "inbound-burst"}, {}, 1, k_max_conn, {}});
+    d.push_back({"connection_manager.limit_loopback", Kind::boolean, false,
+                 {"connection-manager-limit-loopback", "limit-loopback"}, {}, 0, 0, {}});
+    d.push_back({"connection_manager.max_pending_dials", Kind::integer, std::uint64_t{64},
+                 {"connection-manager-max-pending-dials", "max-pending-dials"}, {}, 1, 10000, {}});
+    // At least 8: the node's own protocols (identify, ping, DHT, gossipsub) share the connection.
+    d.push_back({"connection_manager.max_streams_per_connection", Kind::integer, std::uint64_t{1024},
+                 {"connection-manager-max-streams-per-connection", "max-streams-per-connection"}, {}, 8,
+                 k_max_streams, {}});
+    d.push_back({"connection_manager.max_inbound_streams_per_protocol", Kind::integer, std::uint64_t{256},
+                 {"connection-manager-max-inbound-streams-per-protocol", "max-inbound-streams-per-protocol"}, {},
+                 1, k_max_streams, {}});
     d.push_back({"security.disable_rate_limiting", Kind::boolean, false,
                  {"security-disable-rate-limiting", "disable-rate-limiting"}, {}, 0, 0, {}});
     d.push_back({"security.min_dht_announcement_interval_ms", Kind::integer, std::uint64_t{30000},
@@ -621,20 +643,34 @@ ConfigResult<Layer> flag_layer(const std::vector<std::pair<std::string, std::str
   return layer;
 }
 
-// The preset each profile applies on top of the defaults (seed "Recommended Configurations":
-// min = lower end of the recommended minimum, max = upper end of the recommended maximum).
+// The preset each profile applies on top of the defaults. Watermarks follow the seed's
+// "Recommended Configurations" (min = lower end of the recommended minimum, max = upper end of
+// the recommended maximum); the inbound limits are our choice per role: a wallet expects few
+// inbound connections, a bootstrap node many short-lived ones (shorter grace period), a relay
+// many clients behind shared (carrier-grade NAT) addresses.
 std::vector<std::pair<std::string_view, Value>> preset(std::string_view profile) {
-  auto cm = [](std::uint64_t mn, std::uint64_t mx, bool dht_server, bool relay_server) {
-    return std::vector<std::pair<std::string_view, Value>>{
-        {"dht.server", dht_server},
-        {"relay.server", relay_server},
-        {"connection_manager.min_connections", mn},
-        {"connection_manager.max_connections", mx}};
+  struct P {
+    std::uint64_t min, max;
+    bool dht_server, relay_server;
+    std::uint64_t grace, per_ip, rate, burst, dials;
   };
-  if (profile == "wallet") return cm(5, 50, false, false);
-  if (profile == "full") return cm(10, 100, true, false);
-  if (profile == "bootstrap") return cm(20, 500, true, true);
-  if (profile == "relay") return cm(50, 1000, true, true);
+  auto cm = [](const P& p) {
+    std::vector<std::pair<std::string_view, Value>> v{
+        {"dht.server", p.dht_server},
+        {"relay.server", p.relay_server},
+        {"connection_manager.min_connections", p.min},
+        {"connection_manager.max_connections", p.max},
+        {"connection_manager.grace_period_seconds", p.grace},
+        {"connection_manager.max_inbound_per_ip", p.per_ip},
+        {"connection_manager.inbound_connections_per_second", p.rate},
+        {"connection_manager.inbound_burst", p.burst},
+        {"connection_manager.max_pending_dials", p.dials}};
+    return v;
+  };
+  if (profile == "wallet") return cm({5, 50, false, false, 20, 4, 5, 10, 16});
+  if (profile == "full") return cm({10, 100, true, false, 20, 8, 20, 40, 64});
+  if (profile == "bootstrap") return cm({20, 500, true, true, 10, 16, 50, 100, 128});
+  if (profile == "relay") return cm({50, 1000, true, true, 20, 32, 100, 200, 128});
   return {};
 }
 
@@ -677,6 +713,18 @@ ConfigResult<NodeConfig> build(const Values& vals) {
   c.nat.upnp = b("nat.upnp");
   c.connection_manager.min_connections = static_cast<std::uint32_t>(u("connection_manager.min_connections"));
   c.connection_manager.max_connections = static_cast<std::uint32_t>(u("connection_manager.max_connections"));
+  {
+    auto& cm = c.connection_manager;
+    auto u32 = [&](std::string_view k) { return static_cast<std::uint32_t>(u(k)); };
+    cm.grace_period_seconds = u32("connection_manager.grace_period_seconds");
+    cm.max_inbound_per_ip = u32("connection_manager.max_inbound_per_ip");
+    cm.inbound_connections_per_second = u32("connection_manager.inbound_connections_per_second");
+    cm.inbound_burst = u32("connection_manager.inbound_burst");
+    cm.limit_loopback = b("connection_manager.limit_loopback");
+    cm.max_pending_dials = u32("connection_manager.max_pending_dials");
+    cm.max_streams_per_connection = u32("connection_manager.max_streams_per_connection");
+    cm.max_inbound_streams_per_protocol = u32("connection_manager.max_inbound_streams_per_protocol");
+  }
   c.security.disable_rate_limiting = b("security.disable_rate_limiting");
   c.security.min_dht_announcement_interval_ms = u("security.min_dht_announcement_interval_ms");
   c.metadata = std::get<StringMap>(get("metadata"));
@@ -742,6 +790,17 @@ Value value_of(const NodeConfig& c, std::string_view key) {
   if (key == "nat.upnp") return c.nat.upnp;
   if (key == "connection_manager.min_connections") return std::uint64_t{c.connection_manager.min_connections};
   if (key == "connection_manager.max_connections") return std::uint64_t{c.connection_manager.max_connections};
+  if (key == "connection_manager.grace_period_seconds") return std::uint64_t{c.connection_manager.grace_period_seconds};
+  if (key == "connection_manager.max_inbound_per_ip") return std::uint64_t{c.connection_manager.max_inbound_per_ip};
+  if (key == "connection_manager.inbound_connections_per_second")
+    return std::uint64_t{c.connection_manager.inbound_connections_per_second};
+  if (key == "connection_manager.inbound_burst") return std::uint64_t{c.connection_manager.inbound_burst};
+  if (key == "connection_manager.limit_loopback") return c.connection_manager.limit_loopback;
+  if (key == "connection_manager.max_pending_dials") return std::uint64_t{c.connection_manager.max_pending_dials};
+  if (key == "connection_manager.max_streams_per_connection")
+    return std::uint64_t{c.connection_manager.max_streams_per_connection};
+  if (key == "connection_manager.max_inbound_streams_per_protocol")
+    return std::uint64_t{c.connection_manager.max_inbound_streams_per_protocol};
   if (key == "security.disable_rate_limiting") return c.security.disable_rate_limiting;
   if (key == "security.min_dht_announcement_interval_ms") return c.security.min_dht_announcement_interval_ms;
   if (key == "metadata") return c.metadata;

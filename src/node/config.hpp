@@ -6,7 +6,8 @@
 // The keys mirror the seed's P2PConfig (listen, announce, bootstrapPeers, enableDHT,
 // dhtProtocol, enableDHTServer, enableGossipSub, enableRelay, enableRelayServer,
 // enableAutoNAT, enableDCUTR, enableUPnP, connectionManager.{min,max}Connections,
-// securityConfig, metadata) in snake_case TOML naming; the defaults are the ones the
+// securityConfig, metadata) in snake_case TOML naming, plus daemon keys of its own (the
+// host's connection limits, log, api, peer_store); the defaults are the ones the
 // reference coordinator applies (lotus-wire.md §1). The file format, environment names and
 // flag names are documented in docs/configuration.md.
 //
@@ -111,6 +112,16 @@ struct NodeConfig {
   struct ConnectionManager {
     std::uint32_t min_connections = 10;
     std::uint32_t max_connections = 50;
+    // The host's connection manager limits (host::ConnLimits, see host/conn_manager.hpp);
+    // not in the seed's P2PConfig. Defaults are the library's.
+    std::uint32_t grace_period_seconds = 20;  // new connections are not trimmed for this long
+    std::uint32_t max_inbound_per_ip = 8;     // inbound connections (upgrading or open) per IP
+    std::uint32_t inbound_connections_per_second = 20;  // token bucket refill, all IPs together
+    std::uint32_t inbound_burst = 40;         // token bucket capacity
+    bool limit_loopback = false;              // apply the two inbound limits to 127/8 and ::1 too
+    std::uint32_t max_pending_dials = 64;     // outbound dials in flight
+    std::uint32_t max_streams_per_connection = 1024;
+    std::uint32_t max_inbound_streams_per_protocol = 256;  // handlers running, per connection
   } connection_manager;
   struct Security {
     bool disable_rate_limiting = false;

@@ -74,6 +74,9 @@ std::string render_prometheus(const MetricsSnapshot& m) {
              "transport", h.connections_opened_by_transport, {"tcp"});
   w.family("connections_closed_total", "counter", "Upgraded connections that closed.");
   w.u("connections_closed_total", h.connections_closed);
+  w.family("connections_trimmed_total", "counter",
+           "Connections closed by the connection manager to get back to max_connections.");
+  w.u("connections_trimmed_total", h.connections_trimmed);
   w.labelled("connections", "gauge", "Open connections, by direction.", "direction", m.connections_open_by_direction,
              {"inbound", "outbound"});
   w.labelled("handshake_failures_total", "counter", "Connection upgrades that failed, by reason.", "reason",

@@ -5,6 +5,7 @@
 //   connections_opened_total{direction}        counter  upgraded connections, by direction
 //   connections_opened_by_transport_total{transport}
 //   connections_closed_total                   counter
+//   connections_trimmed_total                  counter  closed by the connection manager (over max)
 //   connections{direction}                     gauge    open now
 //   handshake_failures_total{reason}           counter  timeout|noise|peer_id_mismatch|multistream|muxer|io|other
 //   dials_started_total, dials_total{result}   counter  result = success|failure

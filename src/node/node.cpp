@@ -38,6 +38,23 @@ std::vector<std::string> to_strings(const std::vector<mf::Multiaddr>& v) {
   return out;
 }
 
+// "connection manager: min 10, max 50 connections, trim grace period 20 s; inbound: 8 per IP,
+// 20/s (burst 40), loopback exempt; 64 dials in flight; streams: 1024 per connection, 256
+// inbound per protocol"
+std::string connection_manager_report(const NodeConfig& cfg) {
+  const auto& cm = cfg.connection_manager;
+  auto n = [](std::uint64_t v) { return std::to_string(v); };
+  std::string out = "connection manager: min " + n(cm.min_connections) + ", max " + n(cm.max_connections) +
+                    " connections, trim grace period " + n(cm.grace_period_seconds) + " s; inbound: ";
+  if (cfg.security.disable_rate_limiting) {
+    out += "per-IP and rate limits off (security.disable_rate_limiting)";
+  } else {
+    out += n(cm.max_inbound_per_ip) + " per IP, " + n(cm.inbound_connections_per_second) + "/s (burst " +
+           n(cm.inbound_burst) + "), loopback " + (cm.limit_loopback ? "limited" : "exempt");
+  }
+  return out + "; " + n(cm.max_pending_dials) + " dials in flight; streams: " + n(cm.max_streams_per_connection) +
+         " per connection, " + n(cm.max_inbound_streams_per_protocol) + " inbound per protocol";
+}
 
 }  // namespace
 
@@ -197,12 +214,21 @@ Status Node::start() {
   host::Config hc = n.opt.host;
   hc.agent_version = n.opt.agent_version;
   hc.listen_addrs.clear();
-  // Connection manager: the configured watermarks (P2P_MIN/MAX_CONNECTIONS, profiles); below
-  // min the host also redials known peers of the peer store.
-  hc.conn_manager.min_connections = cfg.connection_manager.min_connections;
-  hc.conn_manager.max_connections = cfg.connection_manager.max_connections;
+  // Connection manager: the configured watermarks (P2P_MIN/MAX_CONNECTIONS, profiles) and
+  // limits (connection_manager.*); below min the host also redials known peers of the peer store.
+  const auto& cm = cfg.connection_manager;
+  hc.conn_manager.min_connections = cm.min_connections;
+  hc.conn_manager.max_connections = cm.max_connections;
+  hc.conn_manager.grace_period = std::chrono::seconds(cm.grace_period_seconds);
+  hc.conn_manager.max_inbound_per_ip = cm.max_inbound_per_ip;
+  hc.conn_manager.inbound_per_second = cm.inbound_connections_per_second;
+  hc.conn_manager.inbound_burst = cm.inbound_burst;
+  hc.conn_manager.limit_loopback = cm.limit_loopback;
+  hc.conn_manager.max_pending_dials = cm.max_pending_dials;
+  hc.conn_manager.max_inbound_streams_per_protocol = cm.max_inbound_streams_per_protocol;
+  hc.max_streams_per_connection = cm.max_streams_per_connection;
   hc.conn_manager.dial_known_peers = true;
-  hc.max_connections = std::max<std::size_t>(hc.max_connections, 2 * std::size_t{cfg.connection_manager.max_connections});
+  hc.max_connections = std::max<std::size_t>(hc.max_connections, 2 * std::size_t{cm.max_connections});
   if (cfg.security.disable_rate_limiting) {  // inbound per-IP and rate limits off (tests, private nets)
     hc.conn_manager.max_inbound_per_ip = hc.max_connections;
     hc.conn_manager.inbound_per_second = 1e9;
@@ -306,8 +332,7 @@ Status Node::start() {
   }
   n.started = true;
   if (n.boot) n.boot->start();
-  n.report.push_back("connection manager: min " + std::to_string(cfg.connection_manager.min_connections) +
-                     ", max " + std::to_string(cfg.connection_manager.max_connections) + " connections");
+  n.report.push_back(connection_manager_report(cfg));
   n.start_time = std::chrono::steady_clock::now();
 
   if (n.db) {
@@ -384,6 +409,22 @@ Json Node::status_json() const {
   for (auto& [id, p] : peers) j["peers"].push_back(std::move(p));
   j["connected_peers"] = peers.size();
   j["known_peers"] = h.peer_store().size();
+  // The limits the host runs with (connection_manager.*, after security.disable_rate_limiting),
+  // read back from the host, not from the configuration.
+  const auto& lim = h.conn_manager().limits();
+  Json cm;
+  cm["min_connections"] = lim.min_connections;
+  cm["max_connections"] = lim.max_connections;
+  cm["grace_period_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(lim.grace_period).count();
+  cm["max_inbound_per_ip"] = lim.max_inbound_per_ip;
+  cm["inbound_connections_per_second"] = lim.inbound_per_second;
+  cm["inbound_burst"] = lim.inbound_burst;
+  cm["limit_loopback"] = lim.limit_loopback;
+  cm["max_pending_dials"] = lim.max_pending_dials;
+  cm["max_streams_per_connection"] = h.config().max_streams_per_connection;
+  cm["max_inbound_streams_per_protocol"] = lim.max_inbound_streams_per_protocol;
+  cm["max_sockets"] = h.config().max_connections;  // hard cap, open + handshaking
+  j["connection_manager"] = std::move(cm);
   return j;
 }
 

@@ -6,8 +6,12 @@
 //   * connect / peers / ping / identify / status / metrics through the daemon;
 //   * restart: same peer id, the peer store redials the peer it knew;
 //   * bootstrap: a bootstrap peer that restarts is redialled;
-//   * SIGTERM: exit 0, no process left, socket and api file removed, a consistent store.
-// Waits are deadlines on events (ready lines, control API polling), never fixed sleeps.
+//   * SIGTERM: exit 0, no process left, socket and api file removed, a consistent store;
+//   * connection limits from the configuration, against many in-process peers (the library's
+//     host::Host, driven by one io_context thread of this process): 300 inbound connections
+//     trimmed to max 50 while the bootstrap peer stays; the per-IP limit refusing the excess.
+// Waits are deadlines on events (ready lines, control API polling, the peers' io thread),
+// never fixed sleeps.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -16,11 +20,16 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <memory>
 #include <thread>
 
+#include "crypto/keys.hpp"
+#include "host/host.hpp"
 #include "interop_harness.hpp"
 #include "node/control_client.hpp"
 #include "node/metrics_text.hpp"
+#include "runtime/asio.hpp"
 
 namespace lotus::daemon_test {
 namespace {
@@ -47,6 +56,123 @@ struct Daemon {
   ~Daemon() {
     if (proc && ::testing::Test::HasFailure()) std::cerr << proc->describe();
   }
+};
+
+// In-process libp2p peers (the library's host::Host) on one io_context thread of the test
+// process: many peer ids dialling a daemon at little cost. Every Host call runs on that thread.
+class PeerSwarm {
+ public:
+  explicit PeerSwarm(std::size_t n) : m_guard(asio::make_work_guard(m_io)) {
+    host::Config cfg;
+    cfg.run_identify = false;  // the daemon identifies us; we need nothing from it
+    // Hang guards only (the defaults are 10 s): the machine may be loaded, the daemon sanitized.
+    cfg.dial_timeout = 60s;
+    cfg.handshake_timeout = 60s;
+    for (std::size_t i = 0; i < n; ++i) {
+      auto key = crypto::PrivateKey::generate(crypto::KeyType::ed25519);
+      if (!key) throw std::runtime_error("key generation failed");
+      m_hosts.push_back(std::make_unique<host::Host>(m_io, std::move(*key), cfg));
+    }
+    m_thread = std::thread([this] { m_io.run(); });
+  }
+  PeerSwarm(const PeerSwarm&) = delete;
+  PeerSwarm& operator=(const PeerSwarm&) = delete;
+  ~PeerSwarm() {
+    // Stop every host on the io thread (GoAway, join its tasks), then end the thread.
+    auto stopped = std::make_shared<std::promise<void>>();
+    auto f = stopped->get_future();
+    std::vector<host::Host*> hosts;
+    for (const auto& h : m_hosts) hosts.push_back(h.get());
+    asio::post(m_io, [this, hosts = std::move(hosts), stopped]() mutable {
+      asio::co_spawn(m_io, stop_all(std::move(hosts), stopped), asio::detached);
+    });
+    if (f.wait_for(60s) != std::future_status::ready) ADD_FAILURE() << "the in-process peers did not stop";
+    m_io.stop();
+    m_thread.join();
+    m_hosts.clear();
+    m_io.restart();
+    m_io.poll();
+  }
+
+  std::size_t size() const { return m_hosts.size(); }
+  mf::PeerId peer_id(std::size_t i) const { return m_hosts[i]->peer_id(); }  // immutable: any thread
+
+  // Runs `fn` on the io thread and returns its result; nullopt if the thread did not answer
+  // within the deadline (a hang guard).
+  template <class F>
+  std::optional<std::invoke_result_t<F>> on_io(F fn) {
+    using R = std::invoke_result_t<F>;
+    auto p = std::make_shared<std::promise<R>>();
+    auto f = p->get_future();
+    asio::post(m_io, [p, fn = std::move(fn)]() mutable { p->set_value(fn()); });
+    if (f.wait_for(60s) != std::future_status::ready) return std::nullopt;
+    return f.get();
+  }
+
+  // Peers [first, first + count) dial `addr`, at most `parallel` at a time. Returns each
+  // dial's error (empty = connected); nullopt if they did not all finish within the deadline.
+  std::optional<std::vector<std::error_code>> dial(std::size_t first, std::size_t count, const std::string& addr,
+                                                   std::size_t parallel, std::chrono::seconds deadline = 180s) {
+    auto ma = mf::Multiaddr::parse(addr);
+    if (!ma) return std::nullopt;
+    auto st = std::make_shared<DialState>();
+    for (std::size_t i = first; i < first + count; ++i) st->hosts.push_back(m_hosts[i].get());
+    st->results.resize(count);
+    st->workers = std::min(parallel, count);
+    auto f = st->done.get_future();
+    (void)on_io([this, st, a = *ma] {
+      for (std::size_t w = 0; w < st->workers; ++w) asio::co_spawn(m_io, dial_worker(st, a), asio::detached);
+      return true;
+    });
+    if (f.wait_for(deadline) != std::future_status::ready) return std::nullopt;
+    return f.get();
+  }
+
+  // How many of the peers have a connection to `peer` now.
+  std::size_t connected_to(const mf::PeerId& peer) {
+    return on_io([this, peer] {
+             std::size_t n = 0;
+             for (const auto& h : m_hosts) n += h->is_connected(peer) ? 1 : 0;
+             return n;
+           })
+        .value_or(0);
+  }
+
+  // Closes every connection of peer `i`.
+  void disconnect(std::size_t i, const mf::PeerId& peer) {
+    (void)on_io([this, i, peer] {
+      m_hosts[i]->disconnect(peer);
+      return true;
+    });
+  }
+
+ private:
+  struct DialState {
+    std::vector<host::Host*> hosts;
+    std::vector<std::error_code> results;
+    std::size_t next = 0;
+    std::size_t workers = 0;
+    std::size_t finished = 0;
+    std::promise<std::vector<std::error_code>> done;
+  };
+  // One of `workers` coroutines taking the next peer until none is left (io thread only).
+  static asio::awaitable<void> dial_worker(std::shared_ptr<DialState> st, mf::Multiaddr addr) {
+    while (st->next < st->hosts.size()) {
+      const std::size_t i = st->next++;
+      auto r = co_await st->hosts[i]->dial(addr);
+      st->results[i] = r ? std::error_code{} : r.error();
+    }
+    if (++st->finished == st->workers) st->done.set_value(st->results);
+  }
+  static asio::awaitable<void> stop_all(std::vector<host::Host*> hosts, std::shared_ptr<std::promise<void>> done) {
+    for (auto* h : hosts) co_await h->stop();
+    done->set_value();
+  }
+
+  asio::io_context m_io;
+  asio::executor_work_guard<asio::io_context::executor_type> m_guard;
+  std::vector<std::unique_ptr<host::Host>> m_hosts;
+  std::thread m_thread;
 };
 
 class DaemonTest : public ::testing::Test {
@@ -127,6 +253,19 @@ class DaemonTest : public ::testing::Test {
     for (const auto& p : (*r.value)["peers"])
       if (p.value("peer_id", "") == peer) return true;
     return false;
+  }
+
+  static std::size_t peer_count(const Daemon& d) {
+    auto r = d.client().call("peers");
+    return r ? (*r.value)["peers"].size() : SIZE_MAX;
+  }
+
+  static std::optional<node::PromText> metrics_of(const Daemon& d) {
+    auto m = d.client().get("/metrics");
+    if (!m) return std::nullopt;
+    auto prom = node::parse_prometheus(*m.value);
+    if (!prom) return std::nullopt;
+    return *prom;
   }
 
   // The agent `d` learnt for `peer` by identify ("" until then), from /status-like `status`.
@@ -231,7 +370,9 @@ TEST_F(DaemonTest, HelpTextsAreComplete) {
   auto r = run({LOTUS_P2PD_PATH, "--help"});
   EXPECT_EQ(r.exit_code, 0) << r.describe;
   for (const char* f : {"--config", "--profile", "--data-dir", "--listen", "--print-config", "--json-ready",
-                        "--max-connections", "--log-level", "--api-listen"})
+                        "--max-connections", "--log-level", "--api-listen", "--grace-period-seconds",
+                        "--max-inbound-per-ip", "--limit-loopback", "--max-streams-per-connection",
+                        "LOTUS_P2P_CONNECTION_MANAGER_INBOUND_BURST"})
     EXPECT_NE(r.out.find(f), std::string::npos) << f << "\n" << r.out;
   r = cli({"--help"});
   EXPECT_EQ(r.exit_code, 0) << r.describe;
@@ -437,9 +578,190 @@ TEST_F(DaemonTest, BootstrapPeerIsDialledAndRedialledAfterItRestarts) {
 
 TEST_F(DaemonTest, ConnectionLimitsComeFromTheConfiguration) {
   Daemon a;
-  ASSERT_NO_FATAL_FAILURE(start(a, dir("a"), {"--max-connections", "3"}, {"P2P_MIN_CONNECTIONS=2"}));
-  EXPECT_NE(a.proc->stderr_text().find("connection manager: min 2, max 3 connections"), std::string::npos)
+  const auto file = (root / "limits.toml").string();
+  std::ofstream(file) << "[connection_manager]\nmax_pending_dials = 9\nmax_streams_per_connection = 99\n";
+  ASSERT_NO_FATAL_FAILURE(start(a, dir("a"),
+                                {"--config", file, "--max-connections", "3", "--grace-period-seconds", "7",
+                                 "--connection-manager-max-inbound-per-ip", "5", "--limit-loopback"},
+                                {"P2P_MIN_CONNECTIONS=2", "LOTUS_P2P_CONNECTION_MANAGER_INBOUND_CONNECTIONS_PER_SECOND=11",
+                                 "LOTUS_P2P_CONNECTION_MANAGER_INBOUND_BURST=12",
+                                 "LOTUS_P2P_CONNECTION_MANAGER_MAX_INBOUND_STREAMS_PER_PROTOCOL=13"}));
+  EXPECT_NE(a.proc->stderr_text().find("connection manager: min 2, max 3 connections, trim grace period 7 s; "
+                                       "inbound: 5 per IP, 11/s (burst 12), loopback limited; 9 dials in flight; "
+                                       "streams: 99 per connection, 13 inbound per protocol"),
+            std::string::npos)
       << a.proc->describe();
+  // The host runs with them: `status` reads them back from the host's connection manager.
+  auto st = a.client().call("status");
+  ASSERT_TRUE(st) << st.error.message;
+  const json want = {{"min_connections", 2},
+                     {"max_connections", 3},
+                     {"grace_period_seconds", 7},
+                     {"max_inbound_per_ip", 5},
+                     {"inbound_connections_per_second", 11.0},
+                     {"inbound_burst", 12},
+                     {"limit_loopback", true},
+                     {"max_pending_dials", 9},
+                     {"max_streams_per_connection", 99},
+                     {"max_inbound_streams_per_protocol", 13},
+                     {"max_sockets", 4096}};
+  EXPECT_EQ((*st.value)["connection_manager"], want) << st.value->dump();
+
+  // security.disable_rate_limiting still lifts the inbound limits, whatever they say.
+  Daemon b;
+  ASSERT_NO_FATAL_FAILURE(start(b, dir("b"), {"--max-inbound-per-ip", "1", "--disable-rate-limiting"}));
+  EXPECT_NE(b.proc->stderr_text().find("inbound: per-IP and rate limits off (security.disable_rate_limiting)"),
+            std::string::npos)
+      << b.proc->describe();
+  st = b.client().call("status");
+  ASSERT_TRUE(st) << st.error.message;
+  EXPECT_EQ((*st.value)["connection_manager"].value("max_inbound_per_ip", 0), 4096) << st.value->dump();
+  EXPECT_GE((*st.value)["connection_manager"].value("inbound_connections_per_second", 0.0), 1e9);
+
+  // --print-config names the source of each new key.
+  auto r = run({"/usr/bin/env", "LOTUS_P2P_CONNECTION_MANAGER_INBOUND_BURST=12", LOTUS_P2PD_PATH, "--data-dir",
+                dir("c"), "--config", file, "--profile", "wallet", "--grace-period-seconds", "7", "--print-config"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe;
+  EXPECT_EQ(config_line(r.out, "grace_period_seconds"), "grace_period_seconds = 7  # flag:--grace-period-seconds");
+  EXPECT_EQ(config_line(r.out, "inbound_burst"),
+            "inbound_burst = 12  # env:LOTUS_P2P_CONNECTION_MANAGER_INBOUND_BURST");
+  EXPECT_EQ(config_line(r.out, "max_pending_dials"), "max_pending_dials = 9  # file:" + file + ":2");
+  EXPECT_EQ(config_line(r.out, "max_inbound_per_ip"), "max_inbound_per_ip = 4  # profile:wallet");
+  EXPECT_EQ(config_line(r.out, "limit_loopback"), "limit_loopback = false  # default");
+  // An invalid value stops the start with the key, value, source and range.
+  r = run({LOTUS_P2PD_PATH, "--data-dir", dir("d"), "--max-inbound-per-ip", "0"});
+  EXPECT_EQ(r.exit_code, 2) << r.describe;
+  EXPECT_NE(r.err.find("config: invalid value for connection_manager.max_inbound_per_ip = \"0\" "
+                       "(flag:--max-inbound-per-ip): allowed: an integer 1..100000"),
+            std::string::npos)
+      << r.describe;
+}
+
+// 300 in-process peers connect to a daemon configured for at most 50 connections (grace period
+// 0, loopback exempt from the inbound limits): it trims back to 50 and keeps its protected
+// bootstrap peer; /metrics counts every trimmed connection.
+TEST_F(DaemonTest, ThreeHundredInboundAgainstMaxFiftyAreTrimmedWhileTheBootstrapPeerStays) {
+  Daemon a, b;
+  ASSERT_NO_FATAL_FAILURE(start(b, dir("b"), {"--peer-store-enabled=false"}));
+  ASSERT_NO_FATAL_FAILURE(start(a, dir("a"),
+                                {"--max-connections", "50", "--min-connections", "10", "--grace-period-seconds", "0",
+                                 "--limit-loopback=false", "--bootstrap-peers", b.addr}));
+  EXPECT_NE(a.proc->stderr_text().find("connection manager: min 10, max 50 connections, trim grace period 0 s; "
+                                       "inbound: 8 per IP, 20/s (burst 40), loopback exempt"),
+            std::string::npos)
+      << a.proc->describe();
+  ASSERT_TRUE(eventually([&] { return connected_to(a, b.peer_id); })) << a.proc->describe();
+
+  constexpr std::size_t kPeers = 300;
+  PeerSwarm swarm(kPeers);
+  auto results = swarm.dial(0, kPeers, a.addr, 32);
+  ASSERT_TRUE(results.has_value()) << "the dials did not finish";
+  std::size_t ok = 0;
+  std::map<std::string, std::size_t> errors;
+  for (const auto& ec : *results) ec ? ++errors[ec.message()] : ++ok;
+  EXPECT_EQ(ok, kPeers) << ::testing::PrintToString(errors);
+
+  // The daemon has seen every connection and trimmed back to its maximum.
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto m = metrics_of(a);
+        return m && m->value("lotus_p2p_connections_opened_total", {{"direction", "inbound"}}) >= double(ok) &&
+               peer_count(a) <= 50;
+      },
+      120s))
+      << "peers: " << peer_count(a) << "\n" << a.proc->describe();
+  const auto peers = peer_count(a);
+  EXPECT_LE(peers, 50u);
+  EXPECT_GE(peers, 40u);  // well above min_connections: trimming stops at the maximum
+  EXPECT_TRUE(connected_to(a, b.peer_id)) << "the protected bootstrap peer was trimmed";
+  EXPECT_TRUE(connected_to(b, a.peer_id));
+
+  auto m = metrics_of(a);
+  ASSERT_TRUE(m);
+  const double opened_in = m->value("lotus_p2p_connections_opened_total", {{"direction", "inbound"}});
+  const double opened_out = m->value("lotus_p2p_connections_opened_total", {{"direction", "outbound"}});
+  const double open_now = m->value("lotus_p2p_connections", {{"direction", "inbound"}}) +
+                          m->value("lotus_p2p_connections", {{"direction", "outbound"}});
+  const double trimmed = m->value("lotus_p2p_connections_trimmed_total");
+  EXPECT_EQ(opened_in, double(kPeers));
+  EXPECT_EQ(opened_out, 1);  // the bootstrap peer
+  EXPECT_EQ(open_now, double(peers));
+  // Every connection that closed was trimmed: all that opened minus the ones still open.
+  EXPECT_EQ(trimmed, opened_in + opened_out - open_now);
+  EXPECT_GE(trimmed, double(kPeers + 1 - 50));
+  EXPECT_EQ(m->value("lotus_p2p_connections_closed_total"), trimmed);
+  EXPECT_EQ(m->value("lotus_p2p_peers", {{"state", "connected"}}), double(peers));
+  EXPECT_FALSE(m->has("lotus_p2p_limit_refusals_total", {{"limit", "inbound_per_ip"}})) << "loopback is exempt";
+  EXPECT_FALSE(m->has("lotus_p2p_limit_refusals_total", {{"limit", "inbound_rate"}})) << "loopback is exempt";
+
+  // The peers see it too: only the ones the daemon kept are still connected to it.
+  const auto a_id = *mf::PeerId::parse(a.peer_id);
+  EXPECT_TRUE(eventually([&] { return swarm.connected_to(a_id) == peers - 1; }))
+      << swarm.connected_to(a_id) << " peers connected, the daemon has " << peers - 1;
+}
+
+// Within the grace period connections beyond max_connections are kept (here an hour of it;
+// the test above trims with 0 s). That the host got the configured value is shown by `status`
+// in ConnectionLimitsComeFromTheConfiguration: a duration cannot be told from the default
+// (20 s) without waiting for it.
+TEST_F(DaemonTest, GracePeriodKeepsNewConnectionsBeyondTheMaximum) {
+  Daemon a;
+  ASSERT_NO_FATAL_FAILURE(start(a, dir("a"), {"--max-connections", "4", "--min-connections", "0",
+                                              "--grace-period-seconds", "3600"}));
+  PeerSwarm swarm(10);
+  auto results = swarm.dial(0, 10, a.addr, 10);
+  ASSERT_TRUE(results.has_value()) << "the dials did not finish";
+  for (const auto& ec : *results) EXPECT_FALSE(ec) << ec.message();
+  ASSERT_TRUE(eventually([&] { return peer_count(a) == 10; })) << peer_count(a);
+  auto m = metrics_of(a);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->value("lotus_p2p_connections_trimmed_total"), 0);
+  EXPECT_EQ(m->value("lotus_p2p_connections_opened_total", {{"direction", "inbound"}}), 10);
+}
+
+// max_inbound_per_ip = 3 with limit_loopback: of 6 peers dialling from 127.0.0.1 the first 3
+// connect, the others are closed before the handshake and /metrics counts them by limit.
+TEST_F(DaemonTest, PerIpLimitRefusesTheExcess) {
+  Daemon a;
+  ASSERT_NO_FATAL_FAILURE(start(a, dir("a"), {"--limit-loopback", "--max-inbound-per-ip", "3"}));
+  EXPECT_NE(a.proc->stderr_text().find("inbound: 3 per IP, 20/s (burst 40), loopback limited"), std::string::npos)
+      << a.proc->describe();
+
+  PeerSwarm swarm(6);
+  // One at a time: which ones get in is then deterministic.
+  auto results = swarm.dial(0, 6, a.addr, 1);
+  ASSERT_TRUE(results.has_value()) << "the dials did not finish";
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_FALSE((*results)[i]) << i << ": " << (*results)[i].message();
+  for (std::size_t i = 3; i < 6; ++i) {
+    // The daemon closes the socket right after accept: the dialer's upgrade fails on the
+    // closed connection (host.connection_closed, or ECONNRESET when our first bytes were
+    // still unread), never by timing out.
+    const auto ec = (*results)[i];
+    EXPECT_TRUE(ec) << i << " connected";
+    EXPECT_EQ(host::handshake_failure_reason(ec), "io") << i << ": " << ec.message();
+  }
+
+  ASSERT_TRUE(eventually([&] { return peer_count(a) == 3; })) << peer_count(a);
+  for (std::size_t i = 0; i < 6; ++i)
+    EXPECT_EQ(connected_to(a, swarm.peer_id(i).to_string()), i < 3) << i;
+  auto m = metrics_of(a);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->value("lotus_p2p_limit_refusals_total", {{"limit", "inbound_per_ip"}}), 3);
+  EXPECT_EQ(m->value("lotus_p2p_connections_opened_total", {{"direction", "inbound"}}), 3);
+  EXPECT_FALSE(m->has("lotus_p2p_limit_refusals_total", {{"limit", "inbound_rate"}}));
+  const auto a_id = *mf::PeerId::parse(a.peer_id);
+  EXPECT_EQ(swarm.connected_to(a_id), 3u);
+
+  // The limit counts live connections: once one of the three leaves, another peer gets in.
+  swarm.disconnect(0, a_id);
+  ASSERT_TRUE(eventually([&] { return peer_count(a) == 2; })) << peer_count(a);
+  results = swarm.dial(3, 1, a.addr, 1);
+  ASSERT_TRUE(results.has_value());
+  EXPECT_FALSE((*results)[0]) << (*results)[0].message();
+  EXPECT_TRUE(eventually([&] { return peer_count(a) == 3; })) << peer_count(a);
+  m = metrics_of(a);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->value("lotus_p2p_limit_refusals_total", {{"limit", "inbound_per_ip"}}), 3);
 }
 
 }  // namespace

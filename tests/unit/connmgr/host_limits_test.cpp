@@ -127,6 +127,7 @@ asio::awaitable<void> trim_300(LimitsTest* t, Host* target, Host* boot, std::vec
   EXPECT_TRUE(target->is_connected(boot->peer_id()));
   for (const auto& v : valued) EXPECT_TRUE(target->is_connected(v));
   EXPECT_EQ(target->conn_manager().stats().trimmed, 301u - 50u);
+  EXPECT_EQ(target->metrics().connections_trimmed, 301u - 50u);
   EXPECT_EQ(target->conn_manager().stats().open, 50u);
   EXPECT_TRUE(target->metrics().limit_refusals.empty());
 }

@@ -68,6 +68,15 @@ TEST(NodeConfig, DefaultsMirrorTheReference) {
   EXPECT_FALSE(c.nat.upnp);
   EXPECT_EQ(c.connection_manager.min_connections, 10u);
   EXPECT_EQ(c.connection_manager.max_connections, 50u);
+  // The host's connection manager limits default to the library's host::ConnLimits.
+  EXPECT_EQ(c.connection_manager.grace_period_seconds, 20u);
+  EXPECT_EQ(c.connection_manager.max_inbound_per_ip, 8u);
+  EXPECT_EQ(c.connection_manager.inbound_connections_per_second, 20u);
+  EXPECT_EQ(c.connection_manager.inbound_burst, 40u);
+  EXPECT_FALSE(c.connection_manager.limit_loopback);
+  EXPECT_EQ(c.connection_manager.max_pending_dials, 64u);
+  EXPECT_EQ(c.connection_manager.max_streams_per_connection, 1024u);
+  EXPECT_EQ(c.connection_manager.max_inbound_streams_per_protocol, 256u);
   EXPECT_FALSE(c.security.disable_rate_limiting);
   EXPECT_EQ(c.security.min_dht_announcement_interval_ms, 30000u);
   EXPECT_TRUE(c.metadata.empty());
@@ -126,6 +135,81 @@ TEST(NodeConfig, LotusEnvNameWinsOverSeedName) {
   l = load_ok(s);
   EXPECT_EQ(l.config.connection_manager.min_connections, 3u);
   EXPECT_EQ(l.provenance.at("connection_manager.min_connections"), "env:P2P_MIN_CONNECTIONS");
+}
+
+TEST(NodeConfig, ConnectionManagerLimitsFromFileEnvAndFlags) {
+  const std::string file =
+      "[connection_manager]\n"
+      "grace_period_seconds = 0\n"
+      "max_inbound_per_ip = 3\n"
+      "inbound_connections_per_second = 5\n"
+      "inbound_burst = 6\n"
+      "limit_loopback = true\n"
+      "max_pending_dials = 7\n"
+      "max_streams_per_connection = 100\n"
+      "max_inbound_streams_per_protocol = 9\n";
+  auto s = base();
+  auto l = load_ok(s, file);
+  const auto* cm = &l.config.connection_manager;
+  EXPECT_EQ(cm->grace_period_seconds, 0u);
+  EXPECT_EQ(cm->max_inbound_per_ip, 3u);
+  EXPECT_EQ(cm->inbound_connections_per_second, 5u);
+  EXPECT_EQ(cm->inbound_burst, 6u);
+  EXPECT_TRUE(cm->limit_loopback);
+  EXPECT_EQ(cm->max_pending_dials, 7u);
+  EXPECT_EQ(cm->max_streams_per_connection, 100u);
+  EXPECT_EQ(cm->max_inbound_streams_per_protocol, 9u);
+  EXPECT_EQ(l.provenance.at("connection_manager.grace_period_seconds"), "file:/cfg/lotus.toml:2");
+  EXPECT_EQ(l.provenance.at("connection_manager.max_inbound_streams_per_protocol"), "file:/cfg/lotus.toml:9");
+
+  // The environment (LOTUS_P2P_CONNECTION_MANAGER_<KEY>) overrides the file ...
+  s.env["LOTUS_P2P_CONNECTION_MANAGER_GRACE_PERIOD_SECONDS"] = "5";
+  s.env["LOTUS_P2P_CONNECTION_MANAGER_MAX_INBOUND_PER_IP"] = "4";
+  s.env["LOTUS_P2P_CONNECTION_MANAGER_LIMIT_LOOPBACK"] = "no";
+  s.env["LOTUS_P2P_CONNECTION_MANAGER_MAX_STREAMS_PER_CONNECTION"] = "200";
+  l = load_ok(s, file);
+  cm = &l.config.connection_manager;
+  EXPECT_EQ(cm->grace_period_seconds, 5u);
+  EXPECT_EQ(cm->max_inbound_per_ip, 4u);
+  EXPECT_FALSE(cm->limit_loopback);
+  EXPECT_EQ(cm->max_streams_per_connection, 200u);
+  EXPECT_EQ(cm->inbound_burst, 6u);
+  EXPECT_EQ(l.provenance.at("connection_manager.grace_period_seconds"),
+            "env:LOTUS_P2P_CONNECTION_MANAGER_GRACE_PERIOD_SECONDS");
+  EXPECT_EQ(l.provenance.at("connection_manager.limit_loopback"), "env:LOTUS_P2P_CONNECTION_MANAGER_LIMIT_LOOPBACK");
+  EXPECT_EQ(l.provenance.at("connection_manager.inbound_burst"), "file:/cfg/lotus.toml:5");
+
+  // ... and flags (canonical --connection-manager-<key> or the short name) override both.
+  s.flags = {{"connection-manager-grace-period-seconds", "1"}, {"max-inbound-per-ip", "2"}, {"limit-loopback", ""},
+             {"inbound-connections-per-second", "100"}, {"connection-manager-inbound-burst", "200"},
+             {"max-pending-dials", "10000"}, {"max-inbound-streams-per-protocol", "65536"}};
+  l = load_ok(s, file);
+  cm = &l.config.connection_manager;
+  EXPECT_EQ(cm->grace_period_seconds, 1u);
+  EXPECT_EQ(cm->max_inbound_per_ip, 2u);
+  EXPECT_TRUE(cm->limit_loopback);  // bare boolean flag
+  EXPECT_EQ(cm->inbound_connections_per_second, 100u);
+  EXPECT_EQ(cm->inbound_burst, 200u);
+  EXPECT_EQ(cm->max_pending_dials, 10000u);
+  EXPECT_EQ(cm->max_streams_per_connection, 200u);  // env still
+  EXPECT_EQ(cm->max_inbound_streams_per_protocol, 65536u);
+  EXPECT_EQ(l.provenance.at("connection_manager.grace_period_seconds"),
+            "flag:--connection-manager-grace-period-seconds");
+  EXPECT_EQ(l.provenance.at("connection_manager.max_inbound_per_ip"), "flag:--max-inbound-per-ip");
+  EXPECT_EQ(l.provenance.at("connection_manager.limit_loopback"), "flag:--limit-loopback");
+  EXPECT_EQ(l.provenance.at("connection_manager.max_streams_per_connection"),
+            "env:LOTUS_P2P_CONNECTION_MANAGER_MAX_STREAMS_PER_CONNECTION");
+
+  // Every new key has both flag names, and --limit-loopback is a boolean (bare) flag.
+  EXPECT_EQ(config_flag_is_boolean("limit-loopback"), std::optional<bool>(true));
+  EXPECT_EQ(config_flag_is_boolean("connection-manager-limit-loopback"), std::optional<bool>(true));
+  EXPECT_EQ(config_flag_is_boolean("grace-period-seconds"), std::optional<bool>(false));
+  EXPECT_EQ(config_flag_is_boolean("connection-manager-max-streams-per-connection"), std::optional<bool>(false));
+  for (const auto& h : config_help()) {
+    if (h.key.rfind("connection_manager.", 0) != 0) continue;
+    EXPECT_EQ(h.flags.size(), 2u) << h.key;
+    EXPECT_EQ(h.env.at(0).rfind("LOTUS_P2P_CONNECTION_MANAGER_", 0), 0u) << h.key;
+  }
 }
 
 TEST(NodeConfig, ListsReplaceLowerLayersAndRepeatedFlagsAppend) {
@@ -225,13 +309,14 @@ struct ProfileCase {
   Profile profile;
   std::uint32_t min, max;
   bool dht_server, relay_server;
+  std::uint32_t grace, per_ip, rate, burst, dials;
 };
 
 TEST(NodeConfig, ProfilesApplyTheSeedRecommendedLimits) {
-  const ProfileCase cases[] = {{"wallet", Profile::wallet, 5, 50, false, false},
-                               {"full", Profile::full, 10, 100, true, false},
-                               {"bootstrap", Profile::bootstrap, 20, 500, true, true},
-                               {"relay", Profile::relay, 50, 1000, true, true}};
+  const ProfileCase cases[] = {{"wallet", Profile::wallet, 5, 50, false, false, 20, 4, 5, 10, 16},
+                               {"full", Profile::full, 10, 100, true, false, 20, 8, 20, 40, 64},
+                               {"bootstrap", Profile::bootstrap, 20, 500, true, true, 10, 16, 50, 100, 128},
+                               {"relay", Profile::relay, 50, 1000, true, true, 20, 32, 100, 200, 128}};
   for (const auto& pc : cases) {
     auto s = base();
     s.flags = {{"profile", pc.name}};
@@ -242,7 +327,20 @@ TEST(NodeConfig, ProfilesApplyTheSeedRecommendedLimits) {
     EXPECT_EQ(l.config.connection_manager.max_connections, pc.max) << pc.name;
     EXPECT_EQ(l.config.dht.server, pc.dht_server) << pc.name;
     EXPECT_EQ(l.config.relay.server, pc.relay_server) << pc.name;
+    const auto& cm = l.config.connection_manager;
+    EXPECT_EQ(cm.grace_period_seconds, pc.grace) << pc.name;
+    EXPECT_EQ(cm.max_inbound_per_ip, pc.per_ip) << pc.name;
+    EXPECT_EQ(cm.inbound_connections_per_second, pc.rate) << pc.name;
+    EXPECT_EQ(cm.inbound_burst, pc.burst) << pc.name;
+    EXPECT_EQ(cm.max_pending_dials, pc.dials) << pc.name;
+    // Not set by any profile.
+    EXPECT_FALSE(cm.limit_loopback) << pc.name;
+    EXPECT_EQ(cm.max_streams_per_connection, 1024u) << pc.name;
+    EXPECT_EQ(cm.max_inbound_streams_per_protocol, 256u) << pc.name;
     const std::string src = std::string("profile:") + pc.name;
+    EXPECT_EQ(l.provenance.at("connection_manager.max_inbound_per_ip"), src);
+    EXPECT_EQ(l.provenance.at("connection_manager.grace_period_seconds"), src);
+    EXPECT_EQ(l.provenance.at("connection_manager.limit_loopback"), "default");
     EXPECT_EQ(l.provenance.at("connection_manager.min_connections"), src);
     EXPECT_EQ(l.provenance.at("connection_manager.max_connections"), src);
     EXPECT_EQ(l.provenance.at("dht.server"), src);
@@ -400,6 +498,63 @@ TEST(NodeConfig, InvalidValuesInTheFileNameTheLine) {
             "allowed: one of text or json");
 }
 
+TEST(NodeConfig, InvalidConnectionManagerLimitsNameKeyValueAndRange) {
+  EXPECT_EQ(err_flag("max-inbound-per-ip", "0"),
+            "config: invalid value for connection_manager.max_inbound_per_ip = \"0\" (flag:--max-inbound-per-ip): "
+            "allowed: an integer 1..100000");
+  EXPECT_EQ(err_env("LOTUS_P2P_CONNECTION_MANAGER_GRACE_PERIOD_SECONDS", "86401"),
+            "config: invalid value for connection_manager.grace_period_seconds = \"86401\" "
+            "(env:LOTUS_P2P_CONNECTION_MANAGER_GRACE_PERIOD_SECONDS): allowed: an integer 0..86400");
+  EXPECT_EQ(err_flag("grace-period-seconds", "1.5"),
+            "config: invalid value for connection_manager.grace_period_seconds = \"1.5\" "
+            "(flag:--grace-period-seconds): allowed: an integer 0..86400");
+  EXPECT_EQ(err_flag("inbound-connections-per-second", "0"),
+            "config: invalid value for connection_manager.inbound_connections_per_second = \"0\" "
+            "(flag:--inbound-connections-per-second): allowed: an integer 1..100000");
+  EXPECT_EQ(err_flag("connection-manager-inbound-burst", "-3"),
+            "config: invalid value for connection_manager.inbound_burst = \"-3\" "
+            "(flag:--connection-manager-inbound-burst): allowed: an integer 1..100000");
+  EXPECT_EQ(err_env("LOTUS_P2P_CONNECTION_MANAGER_LIMIT_LOOPBACK", "on"),
+            "config: invalid value for connection_manager.limit_loopback = \"on\" "
+            "(env:LOTUS_P2P_CONNECTION_MANAGER_LIMIT_LOOPBACK): allowed: true, false, 1, 0, yes or no");
+  EXPECT_EQ(err_flag("max-pending-dials", "10001"),
+            "config: invalid value for connection_manager.max_pending_dials = \"10001\" "
+            "(flag:--max-pending-dials): allowed: an integer 1..10000");
+  EXPECT_EQ(err_flag("max-streams-per-connection", "7"),
+            "config: invalid value for connection_manager.max_streams_per_connection = \"7\" "
+            "(flag:--max-streams-per-connection): allowed: an integer 8..65536");
+  EXPECT_EQ(err_flag("max-inbound-streams-per-protocol", "65537"),
+            "config: invalid value for connection_manager.max_inbound_streams_per_protocol = \"65537\" "
+            "(flag:--max-inbound-streams-per-protocol): allowed: an integer 1..65536");
+  // From the file: TOML types are strict and the line is named.
+  EXPECT_EQ(err_file("[connection_manager]\nmax_connections = 60\nmax_inbound_per_ip = \"3\"\n"),
+            "config: invalid value for connection_manager.max_inbound_per_ip = \"3\" (file:/cfg/lotus.toml:3): "
+            "allowed: an integer 1..100000");
+  EXPECT_EQ(err_file("[connection_manager]\nlimit_loopback = 1\n"),
+            "config: invalid value for connection_manager.limit_loopback = 1 (file:/cfg/lotus.toml:2): "
+            "allowed: true or false (a TOML boolean)");
+  EXPECT_EQ(err_file("[connection_manager]\ngrace_period_seconds = -1\n"),
+            "config: invalid value for connection_manager.grace_period_seconds = -1 (file:/cfg/lotus.toml:2): "
+            "allowed: an integer 0..86400");
+  EXPECT_EQ(err_file("[connection_manager]\ninbound_connections_per_second = 0.5\n"),
+            "config: invalid value for connection_manager.inbound_connections_per_second = 0.5 "
+            "(file:/cfg/lotus.toml:2): allowed: an integer 1..100000");
+  // The error carries the parts separately too.
+  auto s = base();
+  s.flags = {{"max-inbound-per-ip", "100001"}};
+  auto e = load_err(s);
+  EXPECT_EQ(e.code, errc::invalid_value);
+  EXPECT_EQ(e.key, "connection_manager.max_inbound_per_ip");
+  EXPECT_EQ(e.value, "100001");
+  EXPECT_EQ(e.source, "flag:--max-inbound-per-ip");
+  // A typo gets a suggestion.
+  EXPECT_EQ(err_file("[connection_manager]\nmax_inbound_per_ips = 3\n"),
+            "config: unknown key 'connection_manager.max_inbound_per_ips' (file:/cfg/lotus.toml:2) "
+            "(did you mean 'connection_manager.max_inbound_per_ip'?)");
+  EXPECT_EQ(err_flag("grace-period", "1"),
+            "config: unknown flag '--grace-period' (flag:--grace-period)");
+}
+
 TEST(NodeConfig, MinAboveMaxNamesBothSources) {
   auto s = base();
   s.flags = {{"min-connections", "60"}};
@@ -497,6 +652,14 @@ TEST(NodeConfig, PrintConfigGolden) {
             "\n[connection_manager]\n"
             "min_connections = 20  # profile:bootstrap\n"
             "max_connections = 200  # env:P2P_MAX_CONNECTIONS\n"
+            "grace_period_seconds = 10  # profile:bootstrap\n"
+            "max_inbound_per_ip = 16  # profile:bootstrap\n"
+            "inbound_connections_per_second = 50  # profile:bootstrap\n"
+            "inbound_burst = 100  # profile:bootstrap\n"
+            "limit_loopback = false  # default\n"
+            "max_pending_dials = 128  # profile:bootstrap\n"
+            "max_streams_per_connection = 1024  # default\n"
+            "max_inbound_streams_per_protocol = 256  # default\n"
             "\n[security]\n"
             "disable_rate_limiting = false  # default\n"
             "min_dht_announcement_interval_ms = 30000  # default\n"

@@ -13,7 +13,8 @@ MetricsSnapshot sample_snapshot() {
   MetricsSnapshot m;
   m.host.connections_opened_by_direction = {{"inbound", 3}, {"outbound", 2}};
   m.host.connections_opened_by_transport = {{"tcp", 4}, {"ws", 1}};
-  m.host.connections_closed = 1;
+  m.host.connections_closed = 3;
+  m.host.connections_trimmed = 2;
   m.host.handshake_failures = {{"noise", 2}, {"peer_id_mismatch", 1}};
   m.host.dials_started = 4;
   m.host.dials_succeeded = 2;
@@ -46,7 +47,11 @@ TEST(MetricsText, RendersEveryFamilyExactly) {
       "lotus_p2p_connections_opened_by_transport_total{transport=\"ws\"} 1\n"
       "# HELP lotus_p2p_connections_closed_total Upgraded connections that closed.\n"
       "# TYPE lotus_p2p_connections_closed_total counter\n"
-      "lotus_p2p_connections_closed_total 1\n"
+      "lotus_p2p_connections_closed_total 3\n"
+      "# HELP lotus_p2p_connections_trimmed_total Connections closed by the connection manager to get back to "
+      "max_connections.\n"
+      "# TYPE lotus_p2p_connections_trimmed_total counter\n"
+      "lotus_p2p_connections_trimmed_total 2\n"
       "# HELP lotus_p2p_connections Open connections, by direction.\n"
       "# TYPE lotus_p2p_connections gauge\n"
       "lotus_p2p_connections{direction=\"inbound\"} 2\n"
@@ -101,6 +106,7 @@ TEST(MetricsText, EmptySnapshotStillHasTheFixedSeries) {
   EXPECT_EQ(parsed->value("lotus_p2p_connections_opened_total", {{"direction", "outbound"}}), 0);
   EXPECT_EQ(parsed->value("lotus_p2p_connections_opened_by_transport_total", {{"transport", "tcp"}}), 0);
   EXPECT_EQ(parsed->value("lotus_p2p_connections", {{"direction", "inbound"}}), 0);
+  EXPECT_EQ(parsed->value("lotus_p2p_connections_trimmed_total"), 0);
   EXPECT_TRUE(parsed->has("lotus_p2p_uptime_seconds"));
   EXPECT_FALSE(parsed->has("lotus_p2p_handshake_failures_total", {{"reason", "noise"}}));
   EXPECT_EQ(parsed->types.at("lotus_p2p_handshake_failures_total"), "counter");
@@ -109,7 +115,7 @@ TEST(MetricsText, EmptySnapshotStillHasTheFixedSeries) {
 TEST(MetricsText, ParserReadsBackWhatIsRendered) {
   auto parsed = parse_prometheus(render_prometheus(sample_snapshot()));
   ASSERT_TRUE(parsed);
-  EXPECT_EQ(parsed->types.size(), 16u);
+  EXPECT_EQ(parsed->types.size(), 17u);
   EXPECT_EQ(parsed->types.at("lotus_p2p_peers"), "gauge");
   EXPECT_EQ(parsed->value("lotus_p2p_handshake_failures_total", {{"reason", "noise"}}), 2);
   EXPECT_EQ(parsed->value("lotus_p2p_bytes_sent_total"), 5678);
