@@ -15,10 +15,6 @@ namespace {
 constexpr std::size_t kReadChunkMin = 8 * 1024;
 constexpr std::size_t kReadChunkMax = 128 * 1024;
 constexpr int kShrinkAfterSmallReads = 64;
-// mplex has no flow control: while a stream holds half its buffer bound the reader stops reading
-// the connection (TCP throttles the sender) for at most this long; then reading resumes and the
-// engine resets a stream that is still over its bound (as js does).
-constexpr auto kMplexPauseLimit = std::chrono::seconds(10);
 constexpr auto kLingerAfterGoAway = std::chrono::seconds(2);
 
 template <class... F>
@@ -382,12 +378,22 @@ asio::awaitable<void> conn_reader(std::shared_ptr<Conn> c) {
     if (!process(wire)) co_return;
   }
   int small_reads = 0;
+  // mplex has no flow control: while a stream holds half its buffer bound the reader stops
+  // reading (TCP throttles the sender) for at most mplex_read_pause_limit; then it reads on
+  // without pausing until the stream drains or the engine resets it at the bound (as js does).
+  bool pause_expired = false;
   while (!c->closed) {
-    if (c->mux->reader_should_pause()) {
-      const auto deadline = Clock::now() + kMplexPauseLimit;
+    if (!c->mux->reader_should_pause()) {
+      pause_expired = false;
+    } else if (!pause_expired) {
+      const auto deadline = Clock::now() + c->host->cfg.mplex_read_pause_limit;
       c->rx_paused = true;
+      ++c->host->metrics.mplex_read_pauses;
       while (!c->closed && c->mux->reader_should_pause())
-        if (!co_await c->rx_wake.wait_until(deadline)) break;
+        if (!co_await c->rx_wake.wait_until(deadline)) {
+          pause_expired = true;
+          break;
+        }
       c->rx_paused = false;
       if (c->closed) break;
     }

@@ -119,6 +119,10 @@ struct Config {
   // mplex has no flow control: unread bytes per stream beyond this reset the stream (js and
   // go-mplex do the same; js's default is 4 MiB). At least mplex's 1 MiB message size.
   std::size_t mplex_stream_buffer = 4 * 1024 * 1024;
+  // Before resetting, we apply backpressure: while a stream holds half that bound the
+  // connection reader stops reading (TCP throttles the peer) for at most this long; if the
+  // stream is still that full then, reading resumes until the bound resets it.
+  Duration mplex_read_pause_limit = std::chrono::seconds(10);
   // WebSocket: largest incoming message (js sends one Noise frame, ≤ 64 KiB, per message).
   std::size_t ws_max_message_size = 1024 * 1024;
   TlsCertificate tls;         // for /tls/ws listeners

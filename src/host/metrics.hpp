@@ -32,6 +32,9 @@ struct Metrics {
   // Refusals by the limit that refused ("max_connections", "inbound_per_ip", "inbound_rate",
   // "pending_dials", "streams_per_connection", "streams_per_protocol").
   std::map<std::string, std::uint64_t> limit_refusals;
+  // Times a connection reader stopped reading because an mplex stream held half its buffer
+  // bound (backpressure on a peer that writes faster than we read).
+  std::uint64_t mplex_read_pauses = 0;
   std::uint64_t bytes_in = 0;   // transport bytes (encrypted), all connections
   std::uint64_t bytes_out = 0;
 };

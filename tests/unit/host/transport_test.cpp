@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/rng.hpp"
+#include "crypto/hash.hpp"
 #include "host/host.hpp"
 #include "proto/mplex/engine.hpp"
 #include "runtime/tcp.hpp"
@@ -378,9 +379,53 @@ asio::awaitable<void> overflow(TransportTest* t, Host* a, mf::Multiaddr addr) {
 TEST_F(TransportTest, MplexStreamBufferOverflowResetsTheStream) {
   Config cfg = mplex_only();
   cfg.mplex_stream_buffer = 1 << 20;
+  cfg.mplex_read_pause_limit = 300ms;  // backpressure first, then the reset
   auto& a = make_host(mplex_only());
   auto& b = make_host(cfg);
   run(io, overflow(this, &a, listen(b, "/ip4/127.0.0.1/tcp/0")));
+}
+
+// mplex backpressure: a reader that falls behind makes our side stop reading the socket (TCP
+// throttles the writer) instead of buffering past the bound; once it reads, all data arrives
+// intact and the stream is not reset. b serves kSlow: wait until b's reader has paused, then
+// read everything and answer with the byte count.
+asio::awaitable<void> slow_reader(Host* b, Stream s) {
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  while (b->metrics().mplex_read_pauses == 0 && std::chrono::steady_clock::now() < deadline) {
+    t.expires_after(5ms);
+    co_await t.async_wait(asio::use_awaitable);
+  }
+  EXPECT_GT(b->metrics().mplex_read_pauses, 0u);
+  auto all = co_await s.read_to_end(64 << 20);
+  CO_ASSERT_OK(all);
+  const auto h = crypto::sha256(*all);
+  Bytes answer(h.begin(), h.end());
+  EXPECT_TRUE((co_await s.write(answer)).has_value());
+  (void)s.close_write();
+}
+
+asio::awaitable<void> throttled(asio::io_context* io, Host* a, mf::Multiaddr addr) {
+  auto s = co_await a->new_stream(addr, make_protocols("/slow/1.0.0"));
+  CO_ASSERT_OK(s);
+  const Bytes data = pattern(12 << 20, 9);  // 12 × b's 1 MiB stream bound
+  Joiner j(*io);
+  j.spawn(write_all_and_close(&*s, data));
+  auto back = co_await s->read_to_end(64);
+  co_await j.join();
+  CO_ASSERT_OK(back);
+  const auto h = crypto::sha256(data);
+  EXPECT_EQ(*back, Bytes(h.begin(), h.end()));
+  EXPECT_FALSE(s->is_reset());
+}
+
+TEST_F(TransportTest, MplexSlowReaderThrottlesTheWriterInsteadOfResetting) {
+  Config cfg = mplex_only();
+  cfg.mplex_stream_buffer = 1 << 20;
+  auto& a = make_host(mplex_only());
+  auto& b = make_host(cfg);
+  b.set_stream_handler("/slow/1.0.0", [&b](Stream s) { return slow_reader(&b, std::move(s)); });
+  run(io, throttled(&io, &a, listen(b, "/ip4/127.0.0.1/tcp/0")));
 }
 
 // ------------------------------------------------------------------ muxer negotiation
