@@ -122,6 +122,18 @@ long rss_kib(int pid) {
   return -1;
 }
 
+// Anonymous (private, non-file) memory of a process: its own heap and stacks, without the
+// library pages VmRSS also counts (OpenSSL, libstdc++, libc are ~7 MiB of a C++ node's RSS and
+// shared with every other process using them).
+long anon_kib(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("Anonymous:", 0) == 0) return std::atol(line.c_str() + 10);
+  }
+  return -1;
+}
+
 std::string run_capture(const std::string& cmd) {
   std::string out;
   if (FILE* p = popen(cmd.c_str(), "r")) {
@@ -381,6 +393,7 @@ asio::awaitable<int> stop_hosts(std::vector<std::unique_ptr<host::Host>>* hosts)
 struct Memory {
   std::string server;
   long idle_kib = 0;
+  long idle_anon_kib = 0;
   std::vector<std::pair<int, double>> per_conn_kib;  // (connections, KiB per connection)
   std::vector<std::pair<int, long>> total_kib;
   std::vector<int> failed;
@@ -391,6 +404,7 @@ Memory measure_memory(asio::io_context& io, const std::string& server, int pid, 
   Memory m;
   m.server = server;
   m.idle_kib = rss_kib(pid);
+  m.idle_anon_kib = anon_kib(pid);
   std::vector<std::unique_ptr<host::Host>> hosts;
   host::Config cfg;
   cfg.run_identify = false;
@@ -650,8 +664,8 @@ int main(int argc, char** argv) {
   }
   std::printf("\nmemory (VmRSS of the server process):\n");
   for (const auto& m : memory) {
-    std::printf("  %-4s idle %ld KiB", m.server.c_str(), m.idle_kib);
-    json jm{{"server", m.server}, {"idle_kib", m.idle_kib}};
+    std::printf("  %-4s idle %ld KiB (anonymous %ld KiB)", m.server.c_str(), m.idle_kib, m.idle_anon_kib);
+    json jm{{"server", m.server}, {"idle_kib", m.idle_kib}, {"idle_anon_kib", m.idle_anon_kib}};
     for (std::size_t i = 0; i < m.per_conn_kib.size(); ++i) {
       std::printf(";  %d conns: %ld KiB total, %.1f KiB/conn (%d failed)", m.per_conn_kib[i].first, m.total_kib[i].second,
                   m.per_conn_kib[i].second, m.failed[i]);
@@ -697,6 +711,11 @@ int main(int argc, char** argv) {
   if (mc && mj && mc->idle_kib > 0) {
     std::printf("  idle RSS js / cpp             = %.1f  (target >= 20)\n", static_cast<double>(mj->idle_kib) / mc->idle_kib);
     targets["idle_rss_js_over_cpp"] = static_cast<double>(mj->idle_kib) / mc->idle_kib;
+    if (mc->idle_anon_kib > 0 && mj->idle_anon_kib > 0) {
+      std::printf("  idle anonymous js / cpp       = %.1f  (RSS without shared library pages)\n",
+                  static_cast<double>(mj->idle_anon_kib) / mc->idle_anon_kib);
+      targets["idle_anon_js_over_cpp"] = static_cast<double>(mj->idle_anon_kib) / mc->idle_anon_kib;
+    }
     if (!mc->per_conn_kib.empty() && !mj->per_conn_kib.empty() && mc->per_conn_kib.front().second > 0) {
       const double ratio = mj->per_conn_kib.front().second / mc->per_conn_kib.front().second;
       std::printf("  per-conn RSS js / cpp         = %.1f  (target >= 10)\n", ratio);
