@@ -255,8 +255,13 @@ Status Node::start() {
     }
     const bool ws = a.to_string().find("/ws") != std::string::npos;
     const bool v6_default = a.to_string().rfind("/ip6/", 0) == 0 && n.loaded.provenance["listen"] == "default";
-    if (ws || (bound.error() == host::errc::unsupported_address)) {
-      n.report.push_back("listen address " + a.to_string() + " not used: transport not built (TCP only)");
+    if (bound.error() == host::errc::unsupported_address) {
+      n.report.push_back("listen address " + a.to_string() +
+                         " not used: transport not supported (this build listens on /tcp and /tcp/../ws)");
+      continue;
+    }
+    if (ws) {  // e.g. /tls/ws without a certificate: the TCP listeners still serve
+      n.report.push_back("listen address " + a.to_string() + " not used: " + bound.error().message());
       continue;
     }
     if (v6_default) {
@@ -265,8 +270,12 @@ Status Node::start() {
     }
     return n.fail(bound.error(), "cannot listen on " + a.to_string() + ": " + bound.error().message());
   }
-  if (listening == 0 && !cfg.listen.empty())
-    return n.fail(host::errc::unsupported_address, "no usable listen address (TCP only in this build)");
+  if (listening == 0 && !cfg.listen.empty()) {
+    std::string reasons;
+    for (const auto& line : n.report)
+      if (line.rfind("listen address ", 0) == 0) reasons += (reasons.empty() ? "" : "; ") + line;
+    return n.fail(host::errc::unsupported_address, "no usable listen address: " + reasons);
+  }
 
   std::vector<std::string_view> implemented = {"bootstrap"};
   // DHT (dht.enabled): server mode registers dht.protocol on the host; records persist in

@@ -480,6 +480,27 @@ TEST_F(DaemonTest, ControlApiThroughTheCli) {
   EXPECT_NE(none.err.find("is lotus-p2pd running?"), std::string::npos) << none.describe;
 }
 
+// A WebSocket listen address serves: another daemon dials it, pings, and b counts the
+// connection under transport "ws".
+TEST_F(DaemonTest, WebSocketListenAddressServes) {
+  Daemon a, b;
+  ASSERT_NO_FATAL_FAILURE(start(a, dir("a")));
+  ASSERT_NO_FATAL_FAILURE(start(b, dir("b"), {"--listen", "/ip4/127.0.0.1/tcp/0/ws"}));
+  ASSERT_NE(b.addr.find("/ws/p2p/"), std::string::npos) << b.addr;
+
+  auto c = cli({"connect", b.addr, "--json"}, &a);
+  ASSERT_EQ(c.exit_code, 0) << c.describe;
+  auto p = cli({"ping", b.peer_id, "--count", "2"}, &a);
+  ASSERT_EQ(p.exit_code, 0) << p.describe;
+  EXPECT_NE(p.out.find("pong "), std::string::npos) << p.out;
+
+  auto mb = b.client().get("/metrics");
+  ASSERT_TRUE(mb);
+  auto prom = node::parse_prometheus(*mb.value);
+  ASSERT_TRUE(prom) << *mb.value;
+  EXPECT_EQ(prom->value("lotus_p2p_connections_opened_by_transport_total", {{"transport", "ws"}}), 1) << *mb.value;
+}
+
 TEST_F(DaemonTest, RestartKeepsPeerIdAndRedialsKnownPeers) {
   Daemon a, b;
   const auto data_a = dir("a");
