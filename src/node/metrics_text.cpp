@@ -90,6 +90,9 @@ std::string render_prometheus(const MetricsSnapshot& m) {
              h.streams_opened);
   w.labelled("limit_refusals_total", "counter", "Connections or streams refused by a limit, by limit.", "limit",
              h.limit_refusals);
+  w.family("mplex_read_pauses_total", "counter",
+           "Times a connection stopped reading because an mplex stream's reader fell behind.");
+  w.u("mplex_read_pauses_total", h.mplex_read_pauses);
   w.family("bytes_received_total", "counter", "Transport bytes received (encrypted), all connections.");
   w.u("bytes_received_total", h.bytes_in);
   w.family("bytes_sent_total", "counter", "Transport bytes sent (encrypted), all connections.");

@@ -11,6 +11,7 @@
 //   dials_started_total, dials_total{result}   counter  result = success|failure
 //   streams_opened_total{protocol}             counter  negotiated protocol (ours only)
 //   limit_refusals_total{limit}                counter
+//   mplex_read_pauses_total                    counter  mplex backpressure (reader fell behind)
 //   bytes_received_total, bytes_sent_total     counter  transport bytes (encrypted)
 //   peers{state}                               gauge    connected|known
 //   peer_db_pending_writes                     gauge

@@ -21,6 +21,7 @@ MetricsSnapshot sample_snapshot() {
   m.host.dials_failed = 2;
   m.host.streams_opened = {{"/ipfs/ping/1.0.0", 5}};
   m.host.limit_refusals = {{"max_connections", 7}};
+  m.host.mplex_read_pauses = 3;
   m.host.bytes_in = 1234;
   m.host.bytes_out = 5678;
   m.connections_open_by_direction = {{"inbound", 2}, {"outbound", 2}};
@@ -73,6 +74,10 @@ TEST(MetricsText, RendersEveryFamilyExactly) {
       "# HELP lotus_p2p_limit_refusals_total Connections or streams refused by a limit, by limit.\n"
       "# TYPE lotus_p2p_limit_refusals_total counter\n"
       "lotus_p2p_limit_refusals_total{limit=\"max_connections\"} 7\n"
+      "# HELP lotus_p2p_mplex_read_pauses_total Times a connection stopped reading because an mplex stream's "
+      "reader fell behind.\n"
+      "# TYPE lotus_p2p_mplex_read_pauses_total counter\n"
+      "lotus_p2p_mplex_read_pauses_total 3\n"
       "# HELP lotus_p2p_bytes_received_total Transport bytes received (encrypted), all connections.\n"
       "# TYPE lotus_p2p_bytes_received_total counter\n"
       "lotus_p2p_bytes_received_total 1234\n"
@@ -115,7 +120,8 @@ TEST(MetricsText, EmptySnapshotStillHasTheFixedSeries) {
 TEST(MetricsText, ParserReadsBackWhatIsRendered) {
   auto parsed = parse_prometheus(render_prometheus(sample_snapshot()));
   ASSERT_TRUE(parsed);
-  EXPECT_EQ(parsed->types.size(), 17u);
+  EXPECT_EQ(parsed->types.size(), 18u);
+  EXPECT_EQ(parsed->value("lotus_p2p_mplex_read_pauses_total"), 3);
   EXPECT_EQ(parsed->types.at("lotus_p2p_peers"), "gauge");
   EXPECT_EQ(parsed->value("lotus_p2p_handshake_failures_total", {{"reason", "noise"}}), 2);
   EXPECT_EQ(parsed->value("lotus_p2p_bytes_sent_total"), 5678);
