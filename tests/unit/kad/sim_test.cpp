@@ -229,6 +229,59 @@ TEST(KadSim, BootstrapStoreGetAndChurn) {
   if (HasFatalFailure()) return;
   EXPECT_EQ(found, kValues);
 
+  // 3b. Concurrency: the same 100 FIND_NODE lookups (origin, key) with alpha 3 and alpha 10;
+  // both must end with the k closest; virtual latency, hops and RPCs are reported.
+  struct AlphaRun {
+    std::vector<std::size_t> ms, hops, rpcs;
+  };
+  AlphaRun by_alpha[2];
+  const std::size_t alphas[2] = {3, 10};
+  std::size_t same_closest = 0, recall[2] = {0, 0};
+  for (std::size_t q = 0; q < 100; ++q) {
+    const std::size_t origin = sim.random_node();
+    Bytes key(32);
+    for (auto& b : key) b = static_cast<std::uint8_t>(sim.uniform(256));
+    // the true 20 closest nodes (all are alive before the churn step)
+    const Key target = Key::from_bytes(key);
+    std::vector<std::pair<Distance, std::size_t>> all;
+    for (std::size_t i = 0; i < n; ++i) all.emplace_back(Key::from_peer(sim.node(i).info.id).distance(target), i);
+    std::partial_sort(all.begin(), all.begin() + 20, all.end());
+    std::vector<mf::PeerId> truth;
+    for (std::size_t i = 0; i < 20; ++i) truth.push_back(sim.node(all[i].second).info.id);
+    std::vector<mf::PeerId> closest[2];
+    for (int a = 0; a < 2; ++a) {
+      Node& o = sim.node(origin);
+      LookupConfig lc;
+      lc.alpha = alphas[a];
+      Lookup l(LookupKind::find_node, key, o.info.id, o.table.closest(Key::from_bytes(key), 20), lc);
+      const TimePoint t0 = sim.now();
+      sim.run(origin, l);
+      if (HasFatalFailure()) return;
+      ASSERT_EQ(l.result().closest.size(), 20u) << "alpha " << alphas[a];
+      by_alpha[a].ms.push_back(static_cast<std::size_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(sim.now() - t0).count()));
+      by_alpha[a].hops.push_back(l.stats().hops);
+      by_alpha[a].rpcs.push_back(l.stats().rpcs);
+      for (const auto& p : l.result().closest) {
+        closest[a].push_back(p.id);
+        recall[a] += std::count(truth.begin(), truth.end(), p.id);
+      }
+    }
+    same_closest += closest[0] == closest[1] ? 1 : 0;
+  }
+  for (int a = 0; a < 2; ++a) {
+    const auto ms = percentiles(by_alpha[a].ms), h = percentiles(by_alpha[a].hops), r = percentiles(by_alpha[a].rpcs);
+    std::printf("[kad sim] alpha=%zu: FIND_NODE virtual latency median=%zu ms p99=%zu ms; hops median=%zu p99=%zu; "
+                "rpcs median=%zu p99=%zu\n",
+                alphas[a], ms.median, ms.p99, h.median, h.p99, r.median, r.p99);
+  }
+  std::printf("[kad sim] alpha 3 and 10 found the same 20 closest in %zu/100 lookups; of the true 20 closest "
+              "they found %.1f%% (alpha 3) and %.1f%% (alpha 10)\n",
+              same_closest, recall[0] / 20.0, recall[1] / 20.0);
+  // 1% message loss and 10 s RPC timeouts may cost a few of the true closest, not more.
+  EXPECT_GE(recall[0], 1800u);
+  EXPECT_GE(recall[1], 1800u);
+
   // 4. Churn: 20% of nodes leave silently; values with a live holder are still found.
   for (std::size_t removed = 0; removed < n / 5;) {
     const std::size_t i = sim.random_node();
