@@ -390,6 +390,15 @@ asio::awaitable<int> stop_hosts(std::vector<std::unique_ptr<host::Host>>* hosts)
   co_return 0;
 }
 
+// The JSON ready line a --serve child prints first (empty object if it printed none).
+json ready_json(Child& child) {
+  try {
+    return json::parse(child.read_line().value_or(""));
+  } catch (...) {
+    return json::object();
+  }
+}
+
 struct Memory {
   std::string server;
   long idle_kib = 0;
@@ -575,12 +584,7 @@ int main(int argc, char** argv) {
     // A fresh server: the one above has run the bulk rows, and memory its allocator kept from
     // them would hide what idle connections cost.
     Child fresh({self_exe(), "--serve"});
-    const auto fl = fresh.read_line();
-    json fr;
-    try {
-      fr = json::parse(fl.value_or(""));
-    } catch (...) {
-    }
+    const json fr = ready_json(fresh);
     if (!fr.contains("pid")) {
       std::fprintf(stderr, "second C++ server did not start\n");
     } else {
@@ -592,12 +596,7 @@ int main(int argc, char** argv) {
 
   if (o.js) {
     Child js({"node", std::string(LOTUS_SOURCE_DIR) + "/bench/js/throughput.mjs", "--serve"});
-    const auto jl = js.read_line();
-    json jr;
-    try {
-      jr = json::parse(jl.value_or(""));
-    } catch (...) {
-    }
+    json jr = ready_json(js);
     if (!jr.contains("addrs")) {
       std::fprintf(stderr, "js server did not start (node / tests/interop/node_modules?)\n");
     } else {
@@ -629,11 +628,7 @@ int main(int argc, char** argv) {
       rows.push_back(jj);
       if (o.js_idle > 0) {
         Child jfresh({"node", std::string(LOTUS_SOURCE_DIR) + "/bench/js/throughput.mjs", "--serve"});
-        json jf;
-        try {
-          jf = json::parse(jfresh.read_line().value_or(""));
-        } catch (...) {
-        }
+        json jf = ready_json(jfresh);
         if (!jf.contains("addrs")) {
           std::fprintf(stderr, "second js server did not start\n");
         } else {
