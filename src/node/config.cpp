@@ -38,6 +38,7 @@ namespace {
 
 constexpr std::size_t k_max_file_size = 1 << 20;
 constexpr std::size_t k_max_protocol_len = 256;
+constexpr std::size_t k_max_path_len = 4096;
 constexpr std::uint64_t k_max_conn = 100000;
 constexpr std::uint64_t k_max_streams = 65536;
 
@@ -46,7 +47,7 @@ using Value = std::variant<bool, std::uint64_t, std::string, std::vector<std::st
 
 enum class Kind {
   boolean, integer, protocol_id, choice, listen_addrs, announce_addrs, peer_addrs, string_map, log_levels,
-  api_endpoint
+  api_endpoint, file_path
 };
 
 struct KeyDef {
@@ -116,6 +117,10 @@ const std::vector<KeyDef>& schema() {
     d.push_back({"peer_store.enabled", Kind::boolean, true, {"peer-store-enabled", "peer-store"}, {}, 0, 0, {}});
     d.push_back({"peer_store.redial", Kind::integer, std::uint64_t{8}, {"peer-store-redial", "redial"}, {}, 0,
                  1000, {}});
+    // Certificate chain and private key (PEM) for /tls/ws listen addresses; relative paths are
+    // in the data directory. Both or neither.
+    d.push_back({"tls.cert_file", Kind::file_path, std::string(""), {"tls-cert-file"}, {}, 0, 0, {}});
+    d.push_back({"tls.key_file", Kind::file_path, std::string(""), {"tls-key-file"}, {}, 0, 0, {}});
     return d;
   }();
   return s;
@@ -123,7 +128,7 @@ const std::vector<KeyDef>& schema() {
 
 // Sections of the file that hold keys (metadata is a free-form table, handled apart).
 constexpr std::string_view k_sections[] = {"dht", "gossipsub", "relay", "nat", "connection_manager",
-                                           "security", "log", "api", "peer_store"};
+                                           "security", "log", "api", "peer_store", "tls"};
 
 const KeyDef* find_key(std::string_view key) {
   for (const auto& k : schema())
@@ -243,8 +248,15 @@ std::string allowed_text(const KeyDef& d, bool from_file) {
     case Kind::api_endpoint:
       return "unix, unix:<absolute path>, 127.0.0.1:<port>, [::1]:<port>, localhost:<port> or off "
              "(never a public interface)";
+    case Kind::file_path:
+      return "a file path (absolute, or relative to the data directory; empty: none), at most " +
+             std::to_string(k_max_path_len) + " characters";
   }
   return "";
+}
+
+bool valid_path(std::string_view s) {
+  return s.size() <= k_max_path_len && s.find('\0') == std::string_view::npos;
 }
 
 bool valid_level(std::string_view s) {
@@ -411,6 +423,9 @@ ConfigResult<Value> parse_text(const KeyDef& d, std::string_view text, const std
     case Kind::api_endpoint:
       if (auto why = check_api_endpoint(text)) return bad(" (" + *why + ")");
       return Value(std::string(text));
+    case Kind::file_path:
+      if (!valid_path(text)) return bad();
+      return Value(std::string(text));
     case Kind::string_map: {
       StringMap m;
       for (const auto& pair : split_commas(text)) {
@@ -492,6 +507,9 @@ ConfigResult<Value> parse_node(const KeyDef& d, const toml::node& n, const std::
     }
     case Kind::log_levels:
       if (!n.is_string() || !valid_log_levels(n.as_string()->get())) return bad(n);
+      return Value(std::string(n.as_string()->get()));
+    case Kind::file_path:
+      if (!n.is_string() || !valid_path(n.as_string()->get())) return bad(n);
       return Value(std::string(n.as_string()->get()));
     case Kind::api_endpoint: {
       if (!n.is_string()) return bad(n);
@@ -733,6 +751,15 @@ ConfigResult<NodeConfig> build(const Values& vals) {
   c.api.listen = s("api.listen");
   c.peer_store.enabled = b("peer_store.enabled");
   c.peer_store.redial = static_cast<std::uint32_t>(u("peer_store.redial"));
+  c.tls.cert_file = s("tls.cert_file");
+  c.tls.key_file = s("tls.key_file");
+  if (c.tls.cert_file.empty() != c.tls.key_file.empty()) {
+    const char* set = c.tls.cert_file.empty() ? "tls.key_file" : "tls.cert_file";
+    const char* unset = c.tls.cert_file.empty() ? "tls.cert_file" : "tls.key_file";
+    const auto& src = vals.at(set);
+    const std::string v = s(set);
+    return invalid(set, toml_quote(v), v, src.source, std::string("set together with ") + unset);
+  }
 
   if (c.connection_manager.min_connections > c.connection_manager.max_connections) {
     const auto& mn = vals.at("connection_manager.min_connections");
@@ -809,6 +836,8 @@ Value value_of(const NodeConfig& c, std::string_view key) {
   if (key == "api.listen") return c.api.listen;
   if (key == "peer_store.enabled") return c.peer_store.enabled;
   if (key == "peer_store.redial") return std::uint64_t{c.peer_store.redial};
+  if (key == "tls.cert_file") return c.tls.cert_file;
+  if (key == "tls.key_file") return c.tls.key_file;
   return false;
 }
 

@@ -145,6 +145,12 @@ struct NodeConfig {
     bool enabled = true;           // persist known peers in <data dir>/peers.sqlite
     std::uint32_t redial = 8;      // known good peers redialled at start (0 = none)
   } peer_store;
+  struct Tls {
+    // PEM certificate chain and private key for /tls/ws listen addresses (relative: in the
+    // data directory). Both or neither; without them /tls/ws addresses are skipped.
+    std::string cert_file;
+    std::string key_file;
+  } tls;
 };
 
 // Where each value came from, e.g. "default", "profile:wallet", "file:/h/.lotus-p2p/config.toml:12",

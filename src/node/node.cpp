@@ -228,6 +228,17 @@ Status Node::start() {
   hc.conn_manager.max_inbound_streams_per_protocol = cm.max_inbound_streams_per_protocol;
   hc.max_streams_per_connection = cm.max_streams_per_connection;
   hc.conn_manager.dial_known_peers = true;
+  // /tls/ws listeners: certificate and key files (relative to the data directory).
+  if (!cfg.tls.cert_file.empty()) {
+    auto in_dir = [&dir](const std::string& f) {
+      const std::filesystem::path p(f);
+      return (p.is_absolute() ? p : dir / p).string();
+    };
+    hc.tls.cert_pem.clear();
+    hc.tls.key_pem.clear();
+    hc.tls.cert_file = in_dir(cfg.tls.cert_file);
+    hc.tls.key_file = in_dir(cfg.tls.key_file);
+  }
   hc.max_connections = std::max<std::size_t>(hc.max_connections, 2 * std::size_t{cm.max_connections});
   if (cfg.security.disable_rate_limiting) {  // inbound per-IP and rate limits off (tests, private nets)
     hc.conn_manager.max_inbound_per_ip = hc.max_connections;
@@ -253,15 +264,18 @@ Status Node::start() {
       ++listening;
       continue;
     }
-    const bool ws = a.to_string().find("/ws") != std::string::npos;
     const bool v6_default = a.to_string().rfind("/ip6/", 0) == 0 && n.loaded.provenance["listen"] == "default";
     if (bound.error() == host::errc::unsupported_address) {
       n.report.push_back("listen address " + a.to_string() +
-                         " not used: transport not supported (this build listens on /tcp and /tcp/../ws)");
+                         " not used: transport not supported (this build listens on /tcp, /tcp/…/ws and /tcp/…/tls/ws)");
       continue;
     }
-    if (ws) {  // e.g. /tls/ws without a certificate: the TCP listeners still serve
-      n.report.push_back("listen address " + a.to_string() + " not used: " + bound.error().message());
+    const bool wss = a.to_string().find("/tls/ws") != std::string::npos || a.to_string().find("/wss") != std::string::npos;
+    if (wss && !cfg.tls.cert_file.empty())  // configured, yet unusable: say so rather than run without
+      return n.fail(bound.error(), "cannot listen on " + a.to_string() + " with tls.cert_file " + hc.tls.cert_file +
+                                       " and tls.key_file " + hc.tls.key_file + ": " + bound.error().message());
+    if (wss) {  // no certificate configured: the other listeners still serve
+      n.report.push_back("listen address " + a.to_string() + " not used: no tls.cert_file/tls.key_file configured");
       continue;
     }
     if (v6_default) {

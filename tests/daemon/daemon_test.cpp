@@ -62,9 +62,11 @@ struct Daemon {
 // process: many peer ids dialling a daemon at little cost. Every Host call runs on that thread.
 class PeerSwarm {
  public:
-  explicit PeerSwarm(std::size_t n) : m_guard(asio::make_work_guard(m_io)) {
+  // verify_wss = false: wss dials accept any certificate (Noise authenticates the daemon).
+  explicit PeerSwarm(std::size_t n, bool verify_wss = true) : m_guard(asio::make_work_guard(m_io)) {
     host::Config cfg;
     cfg.run_identify = false;  // the daemon identifies us; we need nothing from it
+    cfg.wss_dial.verify_peer = verify_wss;
     // Hang guards only (the defaults are 10 s): the machine may be loaded, the daemon sanitized.
     cfg.dial_timeout = 60s;
     cfg.handshake_timeout = 60s;
@@ -499,6 +501,43 @@ TEST_F(DaemonTest, WebSocketListenAddressServes) {
   auto prom = node::parse_prometheus(*mb.value);
   ASSERT_TRUE(prom) << *mb.value;
   EXPECT_EQ(prom->value("lotus_p2p_connections_opened_by_transport_total", {{"transport", "ws"}}), 1) << *mb.value;
+}
+
+// A /tls/ws listen address serves with the certificate and key of tls.cert_file/tls.key_file
+// (relative to the data directory); a missing file stops the start naming the key, and one
+// key without the other is a configuration error.
+TEST_F(DaemonTest, SecureWebSocketListenerUsesTheConfiguredCertificate) {
+  const std::string data = dir("b");
+  auto gen = run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                  "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout", data + "/tls.key", "-out",
+                  data + "/tls.crt"});
+  ASSERT_EQ(gen.exit_code, 0) << gen.describe;
+
+  Daemon b;
+  ASSERT_NO_FATAL_FAILURE(start(b, data, {"--listen", "/ip4/127.0.0.1/tcp/0/tls/ws", "--tls-cert-file", "tls.crt",
+                                          "--tls-key-file", "tls.key"}));
+  ASSERT_NE(b.addr.find("/tls/ws/p2p/"), std::string::npos) << b.addr;
+  {
+    PeerSwarm peers(1, false);
+    auto r = peers.dial(0, 1, b.addr, 1);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_FALSE((*r)[0]) << (*r)[0].message();
+    EXPECT_TRUE(eventually([&] { return connected_to(b, peers.peer_id(0).to_string()); }));
+  }
+  auto mb = b.client().get("/metrics");
+  ASSERT_TRUE(mb);
+  auto prom = node::parse_prometheus(*mb.value);
+  ASSERT_TRUE(prom) << *mb.value;
+  EXPECT_EQ(prom->value("lotus_p2p_connections_opened_by_transport_total", {{"transport", "wss"}}), 1) << *mb.value;
+
+  auto missing = run({LOTUS_P2PD_PATH, "--data-dir", dir("c"), "--listen", "/ip4/127.0.0.1/tcp/0/tls/ws",
+                      "--tls-cert-file", "missing.crt", "--tls-key-file", "missing.key"});
+  EXPECT_EQ(missing.exit_code, 1) << missing.describe;
+  EXPECT_NE(missing.err.find("tls.cert_file"), std::string::npos) << missing.describe;
+
+  auto half = run({LOTUS_P2PD_PATH, "--data-dir", dir("d"), "--tls-cert-file", "only.crt"});
+  EXPECT_EQ(half.exit_code, 2) << half.describe;
+  EXPECT_NE(half.err.find("set together with tls.key_file"), std::string::npos) << half.describe;
 }
 
 TEST_F(DaemonTest, RestartKeepsPeerIdAndRedialsKnownPeers) {

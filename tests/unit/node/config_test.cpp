@@ -212,6 +212,25 @@ TEST(NodeConfig, ConnectionManagerLimitsFromFileEnvAndFlags) {
   }
 }
 
+TEST(NodeConfig, TlsFilesComeInPairs) {
+  auto s = base();
+  auto l = load_ok(s);
+  EXPECT_EQ(l.config.tls.cert_file, "");
+  EXPECT_EQ(l.config.tls.key_file, "");
+  s.env["LOTUS_P2P_TLS_CERT_FILE"] = "tls/cert.pem";
+  s.flags = {{"tls-key-file", "/etc/lotus/key.pem"}};
+  l = load_ok(s, "[tls]\ncert_file = \"file.pem\"\n");
+  EXPECT_EQ(l.config.tls.cert_file, "tls/cert.pem");
+  EXPECT_EQ(l.config.tls.key_file, "/etc/lotus/key.pem");
+  EXPECT_EQ(l.provenance.at("tls.cert_file"), "env:LOTUS_P2P_TLS_CERT_FILE");
+  EXPECT_EQ(l.provenance.at("tls.key_file"), "flag:--tls-key-file");
+
+  EXPECT_EQ(err_file("[tls]\ncert_file = \"cert.pem\"\n"),
+            "config: invalid value for tls.cert_file = \"cert.pem\" (file:/cfg/lotus.toml:2): allowed: set together "
+            "with tls.key_file");
+  EXPECT_NE(err_file("[tls]\nkey_file = 3\n").find("a file path"), std::string::npos);
+}
+
 TEST(NodeConfig, ListsReplaceLowerLayersAndRepeatedFlagsAppend) {
   auto s = base();
   const std::string file = "listen = [\"/ip4/0.0.0.0/tcp/4001\", \"/ip6/::/tcp/4001\"]\n";
@@ -672,7 +691,10 @@ TEST(NodeConfig, PrintConfigGolden) {
             "listen = \"unix\"  # default\n"
             "\n[peer_store]\n"
             "enabled = true  # default\n"
-            "redial = 8  # default\n");
+            "redial = 8  # default\n"
+            "\n[tls]\n"
+            "cert_file = \"\"  # default\n"
+            "key_file = \"\"  # default\n");
 }
 
 // The rendered TOML without comments: the values only.
