@@ -9,10 +9,10 @@
 namespace lotus::host::detail {
 
 namespace {
-// The transport read buffer starts small (an idle connection holds little: 2 KiB) and doubles while
+// The transport read buffer starts small (an idle connection holds little: 1 KiB) and doubles while
 // reads fill it, up to kReadChunkMax for bulk transfers; after kShrinkAfterSmallReads reads that
 // used under 1/8 of a large buffer it drops back to kReadChunkMin.
-constexpr std::size_t kReadChunkMin = 2 * 1024;
+constexpr std::size_t kReadChunkMin = 1024;
 constexpr std::size_t kReadChunkMax = 128 * 1024;
 constexpr int kShrinkAfterSmallReads = 64;
 constexpr auto kLingerAfterGoAway = std::chrono::seconds(2);

@@ -68,7 +68,7 @@ asio::awaitable<void> Signal::wait() {
 asio::awaitable<bool> Signal::wait_until(TimePoint deadline) {
   if (!m_set) {
     if (Clock::now() >= deadline) co_return false;
-    if (!m_timer) m_timer.emplace(m_ex);
+    if (!m_timer) m_timer = std::make_unique<asio::steady_timer>(m_ex);
     boost::system::error_code ec;
     m_timer->expires_at(deadline);
     m_timed = true;

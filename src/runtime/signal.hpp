@@ -53,7 +53,8 @@ class Signal {
   asio::any_io_executor m_ex;
   SignalService* m_service;  // null once the io_context is gone
   std::vector<std::unique_ptr<Waiter>> m_waiters;
-  std::optional<asio::steady_timer> m_timer;  // wait_until only
+  std::unique_ptr<asio::steady_timer> m_timer;  // wait_until only, made on first use (a timer
+                                                // is ~130 bytes; a connection has six Signals)
   bool m_timed = false;
   bool m_set = false;
 };

@@ -58,7 +58,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <vector>
 #include <optional>
 #include <string_view>
 #include <system_error>
@@ -185,7 +185,10 @@ class Engine {
 
   Config m_cfg;
   std::unordered_map<StreamId, Stream> m_streams;
-  std::deque<Event> m_events;
+  // FIFO as a vector + read index: an empty std::deque already holds a 512-byte node, per
+  // connection; drained after every input chunk, so the vector stays small.
+  std::vector<Event> m_events;
+  std::size_t m_events_head = 0;
   Bytes m_out;
   std::error_code m_error;
 

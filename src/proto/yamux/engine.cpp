@@ -58,9 +58,12 @@ std::uint16_t Engine::take_open_flags(Stream& s) {
 }
 
 std::optional<Event> Engine::poll_event() {
-  if (m_events.empty()) return std::nullopt;
-  Event e = std::move(m_events.front());
-  m_events.pop_front();
+  if (m_events_head == m_events.size()) return std::nullopt;
+  Event e = std::move(m_events[m_events_head++]);
+  if (m_events_head == m_events.size()) {
+    m_events.clear();
+    m_events_head = 0;
+  }
   return e;
 }
 

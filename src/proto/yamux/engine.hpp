@@ -49,7 +49,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <vector>
 #include <optional>
 #include <system_error>
 #include <unordered_map>
@@ -197,7 +197,10 @@ class Engine {
   Role m_role;
   Config m_cfg;
   std::unordered_map<StreamId, Stream> m_streams;
-  std::deque<Event> m_events;
+  // FIFO as a vector + read index: an empty std::deque already holds a 512-byte node, per
+  // connection; drained after every input chunk, so the vector stays small.
+  std::vector<Event> m_events;
+  std::size_t m_events_head = 0;
   Bytes m_out;
   std::error_code m_error;
 
