@@ -43,6 +43,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -113,26 +114,23 @@ void raise_nofile() {
   }
 }
 
-long rss_kib(int pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+// The KiB value of the first "<field>:" line of /proc/<pid>/<file>; -1 if absent.
+long proc_kib(int pid, const char* file, std::string_view field) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/" + file);
   std::string line;
   while (std::getline(f, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    if (line.size() > field.size() && line.compare(0, field.size(), field) == 0 && line[field.size()] == ':')
+      return std::atol(line.c_str() + field.size() + 1);
   }
   return -1;
 }
 
+long rss_kib(int pid) { return proc_kib(pid, "status", "VmRSS"); }
+
 // Anonymous (private, non-file) memory of a process: its own heap and stacks, without the
 // library pages VmRSS also counts (OpenSSL, libstdc++, libc are ~7 MiB of a C++ node's RSS and
 // shared with every other process using them).
-long anon_kib(int pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/smaps_rollup");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("Anonymous:", 0) == 0) return std::atol(line.c_str() + 10);
-  }
-  return -1;
-}
+long anon_kib(int pid) { return proc_kib(pid, "smaps_rollup", "Anonymous"); }
 
 std::string run_capture(const std::string& cmd) {
   std::string out;

@@ -21,6 +21,7 @@
 #include "runtime/asio.hpp"
 #include "runtime/dns_resolver.hpp"
 #include "runtime/task_scope.hpp"
+#include "runtime/ws.hpp"
 
 namespace lotus::node {
 
@@ -270,7 +271,8 @@ Status Node::start() {
                          " not used: transport not supported (this build listens on /tcp, /tcp/…/ws and /tcp/…/tls/ws)");
       continue;
     }
-    const bool wss = a.to_string().find("/tls/ws") != std::string::npos || a.to_string().find("/wss") != std::string::npos;
+    const auto ta = runtime::parse_transport_addr(a);
+    const bool wss = ta && ta->transport == runtime::Transport::wss;
     if (wss && !cfg.tls.cert_file.empty())  // configured, yet unusable: say so rather than run without
       return n.fail(bound.error(), "cannot listen on " + a.to_string() + " with tls.cert_file " + hc.tls.cert_file +
                                        " and tls.key_file " + hc.tls.key_file + ": " + bound.error().message());
