@@ -133,6 +133,7 @@ Status Engine::on_header(std::uint64_t header, std::uint64_t length, TimePoint n
   auto it = m_streams.find(id);
   if (it == m_streams.end()) {
     skip_payload(length);
+    if (recently_reset(id)) return {};  // in flight when our Reset left
     if (over_threshold(m_unknown_window, now)) return fail(errc::unknown_stream_flood);
     return {};
   }
@@ -234,13 +235,23 @@ Status Engine::reset(StreamId id) {
   if (m_error) return m_error;
   if (!m_streams.count(id)) return errc::unknown_stream;
   send(id, Flag::reset_initiator, {});
+  remember_reset(id);
   free_stream(id);
   return {};
+}
+
+void Engine::remember_reset(StreamId id) { m_reset_ids[m_reset_count++ % kResetMemory] = id; }
+
+bool Engine::recently_reset(StreamId id) const {
+  const std::size_t n = std::min(m_reset_count, kResetMemory);
+  return std::find(m_reset_ids.begin(), m_reset_ids.begin() + static_cast<std::ptrdiff_t>(n), id) !=
+         m_reset_ids.begin() + static_cast<std::ptrdiff_t>(n);
 }
 
 void Engine::local_reset(StreamId id, errc reason) {
   send(id, Flag::reset_initiator, {});
   m_events.emplace_back(StreamReset{id, make_error_code(reason)});
+  remember_reset(id);
   free_stream(id);
 }
 

@@ -15,7 +15,10 @@
 //    failed (too_many_refused_streams) — js closes the connection at that point;
 //  * messages (other than NewStream) for an unknown stream — never opened, already freed or
 //    refused — are ignored and their data skipped; more than disconnect_threshold of them
-//    within one second fail the connection (unknown_stream_flood), again as js does;
+//    within one second fail the connection (unknown_stream_flood), again as js does. Streams
+//    we reset ourselves are exempt: the remote's data already in flight when our Reset left
+//    (megabytes at full speed) is dropped without counting; the last kResetMemory such ids
+//    are remembered;
 //  * no flow control exists in mplex: each stream's unread data is bounded by
 //    Config::max_stream_buffer (4 MiB as in js). A message that would take the buffer beyond
 //    the bound resets the stream (we send Reset, drop the data, emit
@@ -56,6 +59,7 @@
 // drains it after each call), events proportional to input.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -204,6 +208,12 @@ class Engine {
   std::size_t m_outbound = 0;
   Window m_refused_window;
   Window m_unknown_window;
+  // Streams we reset most recently (a ring): data in flight for them is not a flood.
+  static constexpr std::size_t kResetMemory = 32;
+  std::array<StreamId, kResetMemory> m_reset_ids{};
+  std::size_t m_reset_count = 0;  // total ever remembered (ring index = count % size)
+  void remember_reset(StreamId id);
+  bool recently_reset(StreamId id) const;
 };
 
 }  // namespace lotus::proto::mplex

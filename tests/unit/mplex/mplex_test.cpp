@@ -283,6 +283,32 @@ TEST(MplexErrors, BufferBoundResetsStream) {
   EXPECT_EQ(e.write(id, as_bytes("x")).error(), errc::unknown_stream);
 }
 
+// Data the remote sent before it saw our Reset (megabytes at full speed) is dropped quietly:
+// it does not count towards the unknown-stream flood threshold, which still catches messages
+// for streams that were never opened.
+TEST(MplexErrors, DataInFlightAfterOurResetIsNotAFlood) {
+  Config cfg;
+  cfg.max_stream_buffer = 4;
+  Engine e(cfg);
+  ASSERT_TRUE(e.on_bytes(b({0x00, 0x00, 0x02, 0x05, 1, 2, 3, 4, 5}), t0));  // overflow: we reset
+  auto ev = drain(e);
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(std::get<StreamReset>(ev[1]).reason, errc::stream_buffer_full);
+  EXPECT_EQ(take(e), b({0x05, 0x00}));
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(e.on_bytes(b({0x02, 0x02, 7, 7}), t0)) << i;
+  EXPECT_TRUE(drain(e).empty());
+  EXPECT_TRUE(take(e).empty());
+  // A stream reset by our own command is remembered the same way.
+  ASSERT_TRUE(e.on_bytes(b({0x08, 0x00}), t0));  // their stream 1
+  drain(e);
+  ASSERT_TRUE(e.reset(make_stream_id(1, true)));
+  take(e);
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(e.on_bytes(b({0x0a, 0x01, 9}), t0)) << i;
+  // Messages for a stream never opened still fail the connection past the threshold.
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(e.on_bytes(b({0x32, 0x00}), t0)) << i;  // stream 6
+  EXPECT_EQ(e.on_bytes(b({0x32, 0x00}), t0).error(), errc::unknown_stream_flood);
+}
+
 TEST(MplexErrors, DataAfterRemoteCloseResetsStream) {
   Engine e;
   ASSERT_TRUE(e.on_bytes(b({0x00, 0x00, 0x04, 0x00, 0x02, 0x01, 'x'}), t0));
