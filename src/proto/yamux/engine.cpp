@@ -337,17 +337,17 @@ void Engine::rtt_sample(Duration d) {
 
 void Engine::autotune(Stream& s) {
   if (!m_cfg.autotune || !m_have_now || s.recv_window_size >= m_cfg.max_window) return;
-  if (m_rtt == Duration::zero()) {
-    // No RTT known yet: probe (once at a time) and decide at a later update.
-    if (!m_rtt_ping) {
-      m_rtt_ping = ++m_ping_counter;
-      m_rtt_ping_sent = m_now;
-      send_frame(FrameType::ping, flag::syn, 0, *m_rtt_ping);
-    }
-  } else if (s.epoch_valid && m_now - s.epoch_start < 2 * m_rtt) {
+  if (m_rtt != Duration::zero() && s.epoch_valid && m_now - s.epoch_start < 2 * m_rtt) {
     // Half the window went by within 2 RTT: the sender waits for credit. Double it.
     const std::uint64_t doubled = std::uint64_t{s.recv_window_size} * 2;
     grow_window(s, static_cast<std::uint32_t>(std::min<std::uint64_t>(doubled, m_cfg.max_window)));
+  }
+  // Keep the RTT current (one probe at a time): the first sample, and under load the round
+  // trip through both sides' queues.
+  if (!m_rtt_ping) {
+    m_rtt_ping = ++m_ping_counter;
+    m_rtt_ping_sent = m_now;
+    send_frame(FrameType::ping, flag::syn, 0, *m_rtt_ping);
   }
   s.epoch_start = m_now;
   s.epoch_valid = true;

@@ -33,9 +33,12 @@
 //
 // Window auto-tuning (go-yamux / rust-yamux style), driven by the `now` the caller passes to
 // on_bytes()/consume()/ping() (the engine reads no clock; the overloads without `now` reuse the
-// last time seen). The connection RTT is measured from ping round trips (the engine sends its
-// own ping, without a Pong event, when it needs a sample and none is known) and from SYN→ACK of
-// streams we open. A stream's "epoch" runs from one window update we send to the next: when
+// last time seen). The connection RTT is measured from ping round trips and from SYN→ACK of
+// streams we open; the latest sample counts. While a stream's window may still grow, every
+// window update we send also sends our own probe ping (one outstanding at a time, no Pong
+// event): under load the round trip includes the queues in both directions, which is what the
+// window must cover — an RTT sampled while idle (tens of µs on loopback) understates it and
+// left a bulk stream stuck at 256 KiB. A stream's "epoch" runs from one window update we send to the next: when
 // the peer used up half the window within 2×RTT, the sender is window-limited, so the target
 // window doubles (and the update carries the extra credit), up to Config::max_window. Growth
 // is charged to a per-connection budget (Config::window_budget: the sum over streams of their
