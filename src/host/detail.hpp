@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/byte_buffer.hpp"
 #include "host/host.hpp"
 #include "proto/multistream/multistream.hpp"
 #include "host/muxer.hpp"
@@ -161,13 +162,16 @@ struct Conn : std::enable_shared_from_this<Conn> {
   std::error_code close_reason;
   std::uint64_t stop_cb = 0;
 
-  // Raw and plaintext input buffers used during the upgrade and by the reader.
-  Bytes rx_buf;       // transport read buffer (grows with bulk reads, shrinks when idle)
-  Bytes raw_in;       // bytes read but not yet consumed (upgrade / partial noise frame)
-  Bytes plain_in;     // decrypted bytes not yet consumed (upgrade only)
-  Bytes plain_tmp;    // decrypt scratch (reader)
-  Bytes tx_pending;   // encrypted bytes waiting for the writer
-  Bytes tx_writing;   // encrypted bytes being written
+  // Input. rx is the transport read buffer: what is read and not consumed yet — after the
+  // upgrade only ever a partial Noise frame at the front — then room to read into. Its size
+  // adapts (1 KiB idle, up to kReadChunkMax in bulk); frames are decrypted in place in it.
+  ByteBuffer rx;
+  Bytes raw_in;       // read before the secure channel and not yet consumed (upgrade only)
+  Bytes plain_in;     // decrypted and not yet consumed (upgrade only)
+  // Output: encrypted frames waiting for the writer, and those being written (swapped; both
+  // keep their capacity, never zero-filled).
+  ByteBuffer tx_pending;
+  ByteBuffer tx_writing;
   runtime::Signal tx_wake;
   runtime::Signal tx_space;
   runtime::Signal writer_done;
@@ -190,9 +194,11 @@ struct Conn : std::enable_shared_from_this<Conn> {
 
   // ---- upgrade (sequential, before the reader/writer tasks exist)
   asio::awaitable<Status> raw_write(BytesView data);
+  asio::awaitable<Result<std::size_t>> read_rx(std::size_t room);  // one read into rx's room
   asio::awaitable<Status> raw_read_more();  // appends to raw_in
   asio::awaitable<Status> secure_write(BytesView plain);
   asio::awaitable<Status> secure_read_more();  // appends to plain_in
+  Status open_rx_into_plain_in();  // decrypts rx's complete frames onto plain_in
   // multistream-select over the raw socket (secure=false) or the secure channel.
   asio::awaitable<Result<std::string>> negotiate_out(std::vector<std::string> protocols, bool secure);
   asio::awaitable<Result<std::string>> negotiate_in(std::vector<std::string> protocols, bool secure);

@@ -16,8 +16,11 @@ namespace {
 class NoiseLayer final : public SecureLayer {
  public:
   explicit NoiseLayer(noise::SecureChannel ch) : m_ch(std::move(ch)) {}
-  Status seal(BytesView plain, Bytes& out) override { return m_ch.encrypt(plain, out); }
-  Status open(BytesView in, Bytes& plain) override { return m_ch.decrypt(in, plain); }
+  Status seal(BytesView plain, ByteBuffer& out) override { return m_ch.encrypt(plain, out); }
+  Result<std::size_t> open_in_place(MutBytesView wire, FunctionRef<Status(BytesView)> sink) override {
+    return m_ch.decrypt_in_place(wire, sink);
+  }
+  std::size_t frame_size(BytesView partial) const override { return noise::SecureChannel::frame_size(partial); }
 
  private:
   noise::SecureChannel m_ch;
@@ -87,7 +90,8 @@ asio::awaitable<Status> secure_handshake(Conn& c, std::optional<mf::PeerId> expe
     c.muxer_from_noise = true;
   }
   if (!session->early_data.empty()) {
-    if (auto s = c.secure->open(session->early_data, c.plain_in); !s) co_return s.error();
+    c.rx.append(session->early_data);
+    if (auto s = c.open_rx_into_plain_in(); !s) co_return s.error();
   }
   co_return Status{};
 }

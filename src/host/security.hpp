@@ -5,7 +5,9 @@
 #include <memory>
 #include <optional>
 
+#include "base/byte_buffer.hpp"
 #include "base/bytes.hpp"
+#include "base/function_ref.hpp"
 #include "base/result.hpp"
 #include "multiformats/peer_id.hpp"
 #include "runtime/asio_fwd.hpp"
@@ -18,10 +20,13 @@ class SecureLayer {
  public:
   virtual ~SecureLayer() = default;
   // Appends `plain` as one or more framed Noise transport messages to `out`.
-  virtual Status seal(BytesView plain, Bytes& out) = 0;
-  // Consumes wire bytes (any fragmentation; a partial frame is kept internally), appending the
-  // plaintext of every complete frame to `plain`. Fails on a bad tag (final).
-  virtual Status open(BytesView in, Bytes& plain) = 0;
+  virtual Status seal(BytesView plain, ByteBuffer& out) = 0;
+  // Decrypts the complete frames at the start of `wire` in place, handing each plaintext to
+  // `sink`; returns the bytes they took (the rest is a partial frame the caller keeps and
+  // presents again). Fails on a bad tag (final) or with the sink's error.
+  virtual Result<std::size_t> open_in_place(MutBytesView wire, FunctionRef<Status(BytesView)> sink) = 0;
+  // The wire size of the frame `partial` begins (an upper bound while its header is incomplete).
+  virtual std::size_t frame_size(BytesView partial) const = 0;
 };
 
 // Runs multistream "/noise" + the Noise XX handshake on c (raw socket; any bytes already in

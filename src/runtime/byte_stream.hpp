@@ -35,6 +35,17 @@ class ByteStream {
   virtual asio::awaitable<Status> write(BytesView data) = 0;
   virtual void close() = 0;
 
+  // Readiness-based reading, for a reader that wants to read into a buffer it does not own
+  // while it waits (the host's idle connections share one read buffer per thread). Only
+  // transports that keep no buffered input of their own support it (TCP); the others return
+  // false from supports_try_read() and are read with read_some().
+  //  * wait_readable(): completes when try_read() may find data (or an error/EOF is pending);
+  //  * try_read(): reads what is there without waiting: ≥ 1 byte, 0 if nothing is (wait
+  //    again), or an error (runtime::errc::closed for the remote's orderly close).
+  virtual bool supports_try_read() const { return false; }
+  virtual asio::awaitable<Status> wait_readable();
+  virtual Result<std::size_t> try_read(MutBytesView buf);
+
   // "tcp", "ws" or "wss" (metrics label).
   virtual std::string_view transport() const = 0;
   // Transport addresses, e.g. /ip4/1.2.3.4/tcp/80/ws (empty if unknown).

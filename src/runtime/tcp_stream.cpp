@@ -3,6 +3,12 @@
 
 namespace lotus::runtime {
 
+// Transports with their own input buffering (WebSocket, TLS) are read with read_some() only.
+asio::awaitable<Status> ByteStream::wait_readable() { co_return Status{}; }
+Result<std::size_t> ByteStream::try_read(MutBytesView) {
+  return std::make_error_code(std::errc::operation_not_supported);
+}
+
 namespace {
 
 mf::Multiaddr endpoint_addr(const tcp::socket& s, bool remote) {
@@ -44,6 +50,30 @@ class TcpStream final : public ByteStream {
       m_drained = n < buf.size();
       co_return n;
     }
+  }
+
+  bool supports_try_read() const override { return true; }
+
+  asio::awaitable<Status> wait_readable() override {
+    if (!m_drained) co_return Status{};
+    boost::system::error_code ec;
+    co_await m_sock.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return std::error_code(ec);
+    m_drained = false;
+    co_return Status{};
+  }
+
+  Result<std::size_t> try_read(MutBytesView buf) override {
+    boost::system::error_code ec;
+    const auto n = m_sock.read_some(asio::buffer(buf.data(), buf.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      m_drained = true;
+      return std::size_t{0};
+    }
+    if (ec == asio::error::eof) return errc::closed;
+    if (ec) return std::error_code(ec);
+    m_drained = n < buf.size();
+    return n;
   }
 
   asio::awaitable<Status> write(BytesView data) override {

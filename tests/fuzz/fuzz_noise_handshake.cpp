@@ -3,7 +3,9 @@
 //    first byte also chooses how the rest is split into on_bytes calls;
 //  * pair (odd): two real engines back to back; the input scripts which direction delivers how
 //    many bytes next, and may flip bits in flight. Property: without a flip both sides complete
-//    and the channels round-trip data; with one, nobody completes with a wrong peer.
+//    and the channels round-trip data (decrypt() and decrypt_in_place()), and the input itself
+//    is then fed to decrypt_in_place() as hostile transport frames; with a flip, nobody
+//    completes with a wrong peer.
 // Must never crash, hang or grow memory.
 #include <algorithm>
 #include <cstddef>
@@ -103,6 +105,19 @@ void pair_mode(const std::uint8_t* data, std::size_t size) {
   Bytes wire, out;
   const Bytes msg(data, data + size);
   if (!a->channel.encrypt(msg, wire) || !b->channel.decrypt(wire, out) || out != msg) std::abort();
+  // The in-place data path gives the same plaintext...
+  ByteBuffer w2;
+  Bytes out2;
+  if (!a->channel.encrypt(msg, w2)) std::abort();
+  auto used = b->channel.decrypt_in_place(w2.mut_view(), [&](BytesView p) -> Status {
+    append(out2, p);
+    return {};
+  });
+  if (!used || *used != w2.size() || out2 != msg) std::abort();
+  // ...and takes the input itself as transport frames without crashing (almost always a bad
+  // length or tag: a clean error).
+  Bytes hostile(data, data + size);
+  (void)b->channel.decrypt_in_place(hostile, [](BytesView) -> Status { return {}; });
 }
 
 }  // namespace

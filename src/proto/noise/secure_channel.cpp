@@ -17,14 +17,10 @@ Status SecureChannel::fail(std::error_code ec) {
   return ec;
 }
 
-Status SecureChannel::encrypt(BytesView plaintext, Bytes& out) {
-  if (m_failed) return errc::data_after_failure;
+// Writes sealed_size(plaintext.size()) bytes of frames at `out`.
+Status SecureChannel::seal_frames(BytesView plaintext, std::uint8_t* p) {
   const std::size_t frames =
       plaintext.empty() ? 1 : (plaintext.size() + kMaxPlaintext - 1) / kMaxPlaintext;
-  if (kNonceLimit - m_send_n < frames) return errc::nonce_exhausted;  // keeps `out` unchanged
-  const std::size_t start = out.size();
-  out.resize(start + plaintext.size() + frames * (2 + kTagSize));
-  std::uint8_t* p = out.data() + start;
   std::size_t off = 0;
   for (std::size_t i = 0; i < frames; ++i) {
     const std::size_t n = std::min(kMaxPlaintext, plaintext.size() - off);
@@ -37,6 +33,24 @@ Status SecureChannel::encrypt(BytesView plaintext, Bytes& out) {
     off += n;
   }
   return {};
+}
+
+Status SecureChannel::encrypt(BytesView plaintext, Bytes& out) {
+  if (m_failed) return errc::data_after_failure;
+  const std::size_t size = sealed_size(plaintext.size());
+  const std::size_t frames = (size - plaintext.size()) / (2 + kTagSize);
+  if (kNonceLimit - m_send_n < frames) return errc::nonce_exhausted;  // keeps `out` unchanged
+  const std::size_t start = out.size();
+  out.resize(start + size);
+  return seal_frames(plaintext, out.data() + start);
+}
+
+Status SecureChannel::encrypt(BytesView plaintext, ByteBuffer& out) {
+  if (m_failed) return errc::data_after_failure;
+  const std::size_t size = sealed_size(plaintext.size());
+  const std::size_t frames = (size - plaintext.size()) / (2 + kTagSize);
+  if (kNonceLimit - m_send_n < frames) return errc::nonce_exhausted;  // keeps `out` unchanged
+  return seal_frames(plaintext, out.extend(size));
 }
 
 // Decrypts one frame body (ciphertext ‖ tag) straight into the tail of plaintext_out.
@@ -86,6 +100,32 @@ Status SecureChannel::decrypt(BytesView wire, Bytes& plaintext_out) {
     LOTUS_CHECK(st);
   }
   return {};
+}
+
+Result<std::size_t> SecureChannel::decrypt_in_place(MutBytesView wire, FunctionRef<Status(BytesView)> sink) {
+  if (m_failed) return errc::data_after_failure;
+  if (!m_rx.empty()) return fail(errc::data_after_failure).error();  // mixed with decrypt(): a caller bug
+  std::size_t pos = 0;
+  while (wire.size() - pos >= 2) {
+    const std::size_t len = static_cast<std::size_t>(wire[pos]) << 8 | wire[pos + 1];
+    if (len < kTagSize) return fail(errc::bad_frame_length).error();
+    if (wire.size() - pos < 2 + len) break;
+    if (m_recv_n == kNonceLimit) return fail(errc::nonce_exhausted).error();
+    const std::size_t n = len - kTagSize;
+    std::uint8_t* body = wire.data() + pos + 2;
+    if (!m_recv.open(m_recv_n, {}, BytesView(body, n), body,
+                     crypto::ChaChaPoly::ConstTag(body + n, kTagSize)))
+      return fail(errc::transport_decrypt_failed).error();
+    ++m_recv_n;
+    pos += 2 + len;
+    if (n != 0) {
+      if (auto s = sink(BytesView(body, n)); !s) {
+        m_failed = true;
+        return s.error();
+      }
+    }
+  }
+  return pos;
 }
 
 }  // namespace lotus::proto::noise

@@ -1,6 +1,7 @@
 // libp2p Noise engine: pairwise handshakes (all identity key types, both roles, fragmented and
 // interleaved by a seeded RNG), early data, a tamper sweep over every handshake byte, payload
 // checks via a scripted responder, and the transport phase.
+#include <cstring>
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -766,6 +767,157 @@ TEST(Transport, NonceExhaustion) {
   EXPECT_TRUE(more.empty());
   // The receiver refuses a frame at nonce 2^64-1.
   EXPECT_EQ(b.channel.decrypt(wire, got).error(), errc::nonce_exhausted);
+}
+
+// ---- in-place decryption (the connection's data path) ---------------------------------------
+
+// Feeds `wire` to decrypt_in_place the way the connection does: a buffer holding the previous
+// partial frame followed by the next piece (random sizes), frames decrypted where they lie.
+Status feed_in_place(SecureChannel& ch, BytesView wire, std::uint64_t seed, Bytes& got,
+                     std::size_t* sink_calls = nullptr) {
+  DeterministicRng frag(seed);
+  ByteBuffer buf;
+  std::size_t pos = 0;
+  while (pos < wire.size()) {
+    const std::size_t n = std::min<std::size_t>(wire.size() - pos, 1 + frag.uniform(150000));
+    buf.append(wire.subspan(pos, n));
+    pos += n;
+    auto used = ch.decrypt_in_place(buf.mut_view(), [&](BytesView plain) -> Status {
+      EXPECT_GE(plain.data(), buf.data());  // in place: inside the buffer
+      EXPECT_LE(plain.data() + plain.size(), buf.data() + buf.size());
+      append(got, plain);
+      if (sink_calls) ++*sink_calls;
+      return {};
+    });
+    if (!used) return used.error();
+    buf.consume_front(*used);
+    EXPECT_LT(buf.size(), SecureChannel::frame_size(buf.view()));  // only a partial frame stays
+  }
+  EXPECT_TRUE(buf.empty());
+  return {};
+}
+
+TEST(TransportInPlace, SameResultAsDecryptAcrossRandomSplits) {
+  for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{65519}, std::size_t{65520}, std::size_t{3} << 20}) {
+    auto [a, b] = established(size + 3);
+    Bytes msg(size);
+    for (std::size_t i = 0; i < size; ++i) msg[i] = static_cast<std::uint8_t>(i * 7 ^ (i >> 9));
+    ByteBuffer wire;  // the ByteBuffer encrypt overload: same bytes as the vector one
+    ASSERT_TRUE(a.channel.encrypt(msg, wire));
+    ASSERT_EQ(wire.size(), SecureChannel::sealed_size(size));
+    Bytes got;
+    std::size_t calls = 0;
+    ASSERT_TRUE(feed_in_place(b.channel, wire.view(), size, got, &calls)) << size;
+    EXPECT_EQ(got, msg) << size;
+    EXPECT_EQ(calls, size == 0 ? 0u : (size + 65518) / 65519);  // an empty frame is not handed on
+    EXPECT_EQ(b.channel.recv_nonce(), a.channel.send_nonce());
+  }
+}
+
+TEST(TransportInPlace, FrameSizeAndPartialInput) {
+  EXPECT_EQ(SecureChannel::frame_size(Bytes{}), 2u + 65535u);  // header unknown: the maximum
+  EXPECT_EQ(SecureChannel::frame_size(Bytes{0x01}), 2u + 65535u);
+  EXPECT_EQ(SecureChannel::frame_size(Bytes{0x01, 0x02, 0xff}), 2u + 0x102u);
+  auto [a, b] = established();
+  Bytes wire;
+  ASSERT_TRUE(a.channel.encrypt(to_bytes("hello"), wire));
+  // Everything but the last byte: nothing consumed, nothing delivered, nonce unchanged.
+  bool called = false;
+  auto used = b.channel.decrypt_in_place(MutBytesView(wire.data(), wire.size() - 1), [&](BytesView) -> Status {
+    called = true;
+    return {};
+  });
+  ASSERT_TRUE(used);
+  EXPECT_EQ(*used, 0u);
+  EXPECT_FALSE(called);
+  EXPECT_EQ(b.channel.recv_nonce(), 0u);
+  Bytes got;
+  used = b.channel.decrypt_in_place(wire, [&](BytesView p) -> Status {
+    append(got, p);
+    return {};
+  });
+  ASSERT_TRUE(used);
+  EXPECT_EQ(*used, wire.size());
+  EXPECT_EQ(as_string_view(got), "hello");
+}
+
+TEST(TransportInPlace, BadInputFailsTheChannel) {
+  {
+    auto [a, b] = established();
+    Bytes wire;
+    ASSERT_TRUE(a.channel.encrypt(to_bytes("payload"), wire));
+    wire[5] ^= 1;
+    bool called = false;
+    auto used = b.channel.decrypt_in_place(wire, [&](BytesView) -> Status {
+      called = true;
+      return {};
+    });
+    EXPECT_EQ(used.error(), errc::transport_decrypt_failed);
+    EXPECT_FALSE(called);  // unauthenticated plaintext is never handed out
+    EXPECT_TRUE(b.channel.failed());
+    EXPECT_EQ(b.channel.decrypt_in_place(wire, [](BytesView) -> Status { return {}; }).error(),
+              errc::data_after_failure);
+  }
+  {
+    auto [a, b] = established();
+    Bytes wire{0x00, 0x0f, 1, 2};
+    EXPECT_EQ(b.channel.decrypt_in_place(wire, [](BytesView) -> Status { return {}; }).error(),
+              errc::bad_frame_length);
+  }
+  {
+    // The sink's error stops at once and is returned; later frames are not opened.
+    auto [a, b] = established();
+    Bytes wire;
+    ASSERT_TRUE(a.channel.encrypt(to_bytes("one"), wire));
+    ASSERT_TRUE(a.channel.encrypt(to_bytes("two"), wire));
+    int calls = 0;
+    auto used = b.channel.decrypt_in_place(wire, [&](BytesView) -> Status {
+      ++calls;
+      return std::make_error_code(std::errc::protocol_error);
+    });
+    EXPECT_EQ(used.error(), std::make_error_code(std::errc::protocol_error));
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(b.channel.recv_nonce(), 1u);
+  }
+  {
+    // Mixing with decrypt() while it holds a partial frame is refused, not misdecoded.
+    auto [a, b] = established();
+    Bytes wire, got;
+    ASSERT_TRUE(a.channel.encrypt(to_bytes("split"), wire));
+    ASSERT_TRUE(b.channel.decrypt(BytesView(wire).first(4), got));
+    EXPECT_EQ(b.channel.decrypt_in_place(MutBytesView(wire).subspan(4), [](BytesView) -> Status { return {}; }).error(),
+              errc::data_after_failure);
+  }
+}
+
+TEST(ByteBufferTest, GrowsKeepsContentsAndShifts) {
+  ByteBuffer b;
+  EXPECT_TRUE(b.empty());
+  EXPECT_EQ(b.capacity(), 0u);
+  b.append(to_bytes("abc"));
+  std::uint8_t* p = b.extend(3);
+  std::memcpy(p, "def", 3);
+  EXPECT_EQ(as_string_view(b.view()), "abcdef");
+  b.consume_front(2);
+  EXPECT_EQ(as_string_view(b.view()), "cdef");
+  b.reserve(100);
+  EXPECT_GE(b.spare().size(), 96u);
+  std::memcpy(b.spare().data(), "gh", 2);
+  b.commit(2);
+  EXPECT_EQ(as_string_view(b.view()), "cdefgh");
+  b.truncate(3);
+  EXPECT_EQ(as_string_view(b.view()), "cde");
+  b.release();  // shrinks to the contents
+  EXPECT_EQ(b.capacity(), 3u);
+  EXPECT_EQ(as_string_view(b.view()), "cde");
+  ByteBuffer c(std::move(b));
+  EXPECT_TRUE(b.empty());
+  EXPECT_EQ(as_string_view(c.view()), "cde");
+  c.consume_front(10);  // more than it holds: empties
+  EXPECT_TRUE(c.empty());
+  c.release();
+  EXPECT_EQ(c.capacity(), 0u);
+  EXPECT_EQ(c.data(), nullptr);
 }
 
 }  // namespace
