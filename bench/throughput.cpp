@@ -16,21 +16,27 @@
 // /ipfs/ping/1.0.0 stream, handshakes/s with --dialers concurrent dialing hosts (C++ client).
 // Memory: VmRSS of the idle server process, then per connection at each --idle count (C++
 // server), and at --js-idle (js server). Yardstick: `openssl speed -evp chacha20-poly1305`
-// (16 KiB blocks, one core) and the Noise XX crypto bound from bench_noise_handshake (if built
-// next to this binary).
+// (16 KiB blocks, one core), plain loopback TCP (best of three runs of 1 GiB in 256 KiB writes
+// between two processes, no crypto, no libp2p) and the Noise XX crypto bound from bench_noise_handshake (if built next
+// to this binary). A single stream's sender seals every byte and pushes it through the kernel
+// on one core, so 1 / (1/chacha + 1/tcp) is the practical ceiling it is also compared with.
 //
 // Usage: bench_throughput [--bytes N] [--streams N] [--setup N] [--pings N] [--dialers N]
 //                         [--handshakes N] [--idle N,N] [--js-idle N] [--no-js] [--json FILE]
 //                         [--only tcp-yamux,tcp-mplex,ws-yamux]
 // Sizes accept k/M/G (1000^n) and Ki/Mi/Gi (1024^n) suffixes. Defaults: 1GiB, 16 streams, 50
 // setups, 200 pings, 32 dialers × 16 handshakes, idle 1000,10000, js-idle 1000.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -462,6 +468,59 @@ double openssl_chacha_bps() {
   return std::atof(v.c_str()) * 1000 * 8;
 }
 
+// Plain TCP over loopback between two processes: 1 GiB written in 256 KiB writes, timed by the
+// reader from the first byte to EOF. 0 if it could not run.
+double loopback_tcp_bps() {
+  constexpr std::size_t kChunk = 256 * 1024;
+  constexpr std::size_t kTotal = std::size_t{1} << 30;
+  const int ls = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (ls < 0) return 0;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(ls, 1) != 0 ||
+      ::getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    ::close(ls);
+    return 0;
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(ls);
+    return 0;
+  }
+  if (pid == 0) {
+    const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (s < 0 || ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) ::_exit(1);
+    std::vector<char> buf(kChunk, 1);
+    for (std::size_t sent = 0; sent < kTotal;) {
+      const ssize_t n = ::write(s, buf.data(), buf.size());
+      if (n <= 0) ::_exit(1);
+      sent += static_cast<std::size_t>(n);
+    }
+    ::_exit(0);
+  }
+  double bps = 0;
+  const int c = ::accept(ls, nullptr, nullptr);
+  if (c >= 0) {
+    std::vector<char> buf(kChunk);
+    std::size_t got = 0;
+    ssize_t n = ::read(c, buf.data(), buf.size());
+    const auto t0 = std::chrono::steady_clock::now();
+    while (n > 0) {
+      got += static_cast<std::size_t>(n);
+      n = ::read(c, buf.data(), buf.size());
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (got == kTotal && secs > 0) bps = static_cast<double>(got) * 8 / secs;
+    ::close(c);
+  }
+  ::close(ls);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return bps;
+}
+
 double noise_bound_hs() {
   const std::string dir = self_exe().substr(0, self_exe().rfind('/'));
   const std::string out = run_capture(dir + "/bench_noise_handshake static 300 2>/dev/null");
@@ -532,6 +591,8 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "bench_throughput: %llu bytes per transfer, %d streams\n", static_cast<unsigned long long>(o.bytes),
                o.streams);
   const double chacha = openssl_chacha_bps();
+  double tcp_bps = 0;  // best of three: the VM's loopback rate varies run to run
+  for (int i = 0; i < 3; ++i) tcp_bps = std::max(tcp_bps, loopback_tcp_bps());
   const double noise_hs = noise_bound_hs();
 
   Child server({self_exe(), "--serve"});
@@ -644,6 +705,7 @@ int main(int argc, char** argv) {
   out["streams"] = o.streams;
   out["openssl_chacha20_poly1305_16k_bps"] = chacha;
   out["noise_xx_bound_handshakes_per_s"] = noise_hs;
+  out["loopback_tcp_bps"] = tcp_bps;
   std::printf("\n%-22s %12s %12s %12s %10s %10s %10s  %s\n", "server<-client", "upload Mb/s", "download", "16 streams",
               "setup us", "ping us", "hs/s", "");
   for (const auto& r : rows) {
@@ -680,8 +742,9 @@ int main(int argc, char** argv) {
       if (m.server == n) return &m;
     return nullptr;
   };
-  std::printf("\nyardsticks: openssl chacha20-poly1305 16 KiB: %s Mbit/s; Noise XX crypto bound: %.0f handshakes/s\n",
-              mbit(chacha).c_str(), noise_hs);
+  std::printf("\nyardsticks: openssl chacha20-poly1305 16 KiB: %s Mbit/s; loopback TCP (no crypto): %s Mbit/s; "
+              "Noise XX crypto bound: %.0f handshakes/s\n",
+              mbit(chacha).c_str(), mbit(tcp_bps).c_str(), noise_hs);
   std::printf("targets:\n");
   json targets;
   if (const Row* r = row_of("cpp<-cpp tcp-yamux")) {
@@ -689,6 +752,12 @@ int main(int argc, char** argv) {
     if (chacha > 0) {
       std::printf("  single-stream / chacha rate   = %.2f  (target >= 0.60)\n", best / chacha);
       targets["single_stream_vs_chacha"] = best / chacha;
+      if (tcp_bps > 0) {
+        const double ceiling = 1 / (1 / chacha + 1 / tcp_bps);
+        std::printf("  single-stream / (seal + send) = %.2f  (1/(1/chacha + 1/tcp) = %s Mbit/s: one core seals and sends)\n",
+                    best / ceiling, mbit(ceiling).c_str());
+        targets["single_stream_vs_seal_send_ceiling"] = best / ceiling;
+      }
     }
     if (const Row* j = row_of("js<-js tcp-yamux"); j && j->download_bps > 0) {
       std::printf("  single-stream cpp / js        = %.2f  (target ~5)\n", best / std::max(j->upload_bps, j->download_bps));
