@@ -121,6 +121,11 @@ const std::vector<KeyDef>& schema() {
     // in the data directory. Both or neither.
     d.push_back({"tls.cert_file", Kind::file_path, std::string(""), {"tls-cert-file"}, {}, 0, 0, {}});
     d.push_back({"tls.key_file", Kind::file_path, std::string(""), {"tls-key-file"}, {}, 0, 0, {}});
+    // Dialing /tls/ws peers: verify their certificate chain and host name (true) against the
+    // system store, or against tls.dial_ca_file (PEM; relative paths in the data directory);
+    // false accepts any certificate (Noise still authenticates the peer id).
+    d.push_back({"tls.dial_verify", Kind::boolean, true, {"tls-dial-verify"}, {}, 0, 0, {}});
+    d.push_back({"tls.dial_ca_file", Kind::file_path, std::string(""), {"tls-dial-ca-file"}, {}, 0, 0, {}});
     return d;
   }();
   return s;
@@ -753,6 +758,8 @@ ConfigResult<NodeConfig> build(const Values& vals) {
   c.peer_store.redial = static_cast<std::uint32_t>(u("peer_store.redial"));
   c.tls.cert_file = s("tls.cert_file");
   c.tls.key_file = s("tls.key_file");
+  c.tls.dial_verify = b("tls.dial_verify");
+  c.tls.dial_ca_file = s("tls.dial_ca_file");
   if (c.tls.cert_file.empty() != c.tls.key_file.empty()) {
     const char* set = c.tls.cert_file.empty() ? "tls.key_file" : "tls.cert_file";
     const char* unset = c.tls.cert_file.empty() ? "tls.cert_file" : "tls.key_file";
@@ -838,6 +845,8 @@ Value value_of(const NodeConfig& c, std::string_view key) {
   if (key == "peer_store.redial") return std::uint64_t{c.peer_store.redial};
   if (key == "tls.cert_file") return c.tls.cert_file;
   if (key == "tls.key_file") return c.tls.key_file;
+  if (key == "tls.dial_verify") return c.tls.dial_verify;
+  if (key == "tls.dial_ca_file") return c.tls.dial_ca_file;
   return false;
 }
 

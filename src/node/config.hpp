@@ -150,6 +150,11 @@ struct NodeConfig {
     // data directory). Both or neither; without them /tls/ws addresses are skipped.
     std::string cert_file;
     std::string key_file;
+    // Dialing /tls/ws: verify the server's chain and host name, against dial_ca_file (PEM,
+    // relative: in the data directory) or, when empty, the system store. false: accept any
+    // certificate (the Noise handshake still authenticates the peer id).
+    bool dial_verify = true;
+    std::string dial_ca_file;
   } tls;
 };
 

@@ -229,12 +229,18 @@ Status Node::start() {
   hc.conn_manager.max_inbound_streams_per_protocol = cm.max_inbound_streams_per_protocol;
   hc.max_streams_per_connection = cm.max_streams_per_connection;
   hc.conn_manager.dial_known_peers = true;
+  auto in_dir = [&dir](const std::string& f) {
+    const std::filesystem::path p(f);
+    return (p.is_absolute() ? p : dir / p).string();
+  };
+  // /tls/ws dials: verification, and the CA file instead of the system store.
+  hc.wss_dial.verify_peer = cfg.tls.dial_verify;
+  if (!cfg.tls.dial_ca_file.empty()) {
+    hc.wss_dial.ca_pem.clear();
+    hc.wss_dial.ca_file = in_dir(cfg.tls.dial_ca_file);
+  }
   // /tls/ws listeners: certificate and key files (relative to the data directory).
   if (!cfg.tls.cert_file.empty()) {
-    auto in_dir = [&dir](const std::string& f) {
-      const std::filesystem::path p(f);
-      return (p.is_absolute() ? p : dir / p).string();
-    };
     hc.tls.cert_pem.clear();
     hc.tls.key_pem.clear();
     hc.tls.cert_file = in_dir(cfg.tls.cert_file);

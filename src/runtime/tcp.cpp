@@ -21,7 +21,9 @@ const std::error_category& category() noexcept {
                                   {5, "WebSocket upgrade failed (not a valid HTTP upgrade)"},
                                   {6, "WebSocket message larger than the limit"},
                                   {7, "TLS handshake failed"},
-                                  {8, "TLS certificate, key or CA could not be loaded"}});
+                                  {8, "TLS certificate, key or CA could not be loaded"},
+                                  {9, "TLS: the server's certificate was rejected (not trusted, or not for this "
+                                      "host)"}});
   return cat;
 }
 

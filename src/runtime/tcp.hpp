@@ -26,8 +26,9 @@ enum class errc {
   closed,                   // the remote closed the connection (EOF / WebSocket close)
   ws_upgrade_failed,        // WebSocket HTTP upgrade refused or malformed
   ws_message_too_large,     // WebSocket message above the configured limit
-  tls_handshake_failed,     // TLS handshake (wss) failed or the certificate was refused
+  tls_handshake_failed,     // TLS handshake (wss) failed
   tls_config,               // certificate / key / CA could not be loaded
+  tls_certificate_rejected,  // we dialed: the server's certificate failed verification
 };
 const std::error_category& category() noexcept;
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), category()}; }

@@ -96,7 +96,11 @@ asio::awaitable<Status> tls_handshake(TlsWs& s) {
   boost::system::error_code ec;
   co_await tls.async_handshake(s.role() == WsRole::server ? ssl::stream_base::server : ssl::stream_base::client,
                                asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return errc::tls_handshake_failed;
+  if (ec) {
+    if (s.role() == WsRole::client && SSL_get_verify_result(tls.native_handle()) != X509_V_OK)
+      co_return errc::tls_certificate_rejected;
+    co_return errc::tls_handshake_failed;
+  }
   co_return Status{};
 }
 

@@ -71,7 +71,8 @@ struct WsOptions {
 // 400 Bad Request), a TLS failure → errc::tls_handshake_failed.
 std::unique_ptr<ByteStream> make_ws_server_stream(tcp::socket s, std::shared_ptr<TlsContext> tls, WsOptions opts);
 // Client side of a connected TCP socket: `host` goes into the Host header (with the port) and
-// the TLS SNI / certificate check.
+// the TLS SNI / certificate check; a certificate that fails verification →
+// errc::tls_certificate_rejected, any other TLS failure → errc::tls_handshake_failed.
 std::unique_ptr<ByteStream> make_ws_client_stream(tcp::socket s, std::shared_ptr<TlsContext> tls, std::string host,
                                                   std::uint16_t port, WsOptions opts);
 

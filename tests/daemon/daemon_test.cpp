@@ -509,7 +509,8 @@ TEST_F(DaemonTest, WebSocketListenAddressServes) {
 TEST_F(DaemonTest, SecureWebSocketListenerUsesTheConfiguredCertificate) {
   const std::string data = dir("b");
   auto gen = run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                  "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout", data + "/tls.key", "-out",
+                  "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext",
+                  "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", data + "/tls.key", "-out",
                   data + "/tls.crt"});
   ASSERT_EQ(gen.exit_code, 0) << gen.describe;
 
@@ -529,6 +530,24 @@ TEST_F(DaemonTest, SecureWebSocketListenerUsesTheConfiguredCertificate) {
   auto prom = node::parse_prometheus(*mb.value);
   ASSERT_TRUE(prom) << *mb.value;
   EXPECT_EQ(prom->value("lotus_p2p_connections_opened_by_transport_total", {{"transport", "wss"}}), 1) << *mb.value;
+
+  // Daemons dialing it: the self-signed certificate is refused against the system store,
+  // accepted with it as tls.dial_ca_file, and with tls.dial_verify = false.
+  {
+    Daemon strict, pinned, lax;
+    ASSERT_NO_FATAL_FAILURE(start(strict, dir("strict")));
+    ASSERT_NO_FATAL_FAILURE(start(pinned, dir("pinned"), {"--tls-dial-ca-file", data + "/tls.crt"}));
+    ASSERT_NO_FATAL_FAILURE(start(lax, dir("lax"), {"--tls-dial-verify=false"}));
+    auto refused = cli({"connect", b.addr}, &strict);
+    EXPECT_NE(refused.exit_code, 0) << refused.describe;
+    EXPECT_NE(refused.err.find("certificate was rejected"), std::string::npos) << refused.describe;
+    EXPECT_FALSE(connected_to(b, strict.peer_id));
+    for (Daemon* d : {&pinned, &lax}) {
+      auto c = cli({"connect", b.addr}, d);
+      EXPECT_EQ(c.exit_code, 0) << c.describe;
+      EXPECT_TRUE(eventually([&] { return connected_to(b, d->peer_id); }));
+    }
+  }
 
   auto missing = run({LOTUS_P2PD_PATH, "--data-dir", dir("c"), "--listen", "/ip4/127.0.0.1/tcp/0/tls/ws",
                       "--tls-cert-file", "missing.crt", "--tls-key-file", "missing.key"});

@@ -231,6 +231,26 @@ TEST(NodeConfig, TlsFilesComeInPairs) {
   EXPECT_NE(err_file("[tls]\nkey_file = 3\n").find("a file path"), std::string::npos);
 }
 
+TEST(NodeConfig, WssDialVerificationAndCaFile) {
+  auto s = base();
+  auto l = load_ok(s);
+  EXPECT_TRUE(l.config.tls.dial_verify);
+  EXPECT_EQ(l.config.tls.dial_ca_file, "");
+  EXPECT_EQ(l.provenance.at("tls.dial_verify"), "default");
+  l = load_ok(s, "[tls]\ndial_ca_file = \"peers-ca.pem\"\n");
+  EXPECT_EQ(l.config.tls.dial_ca_file, "peers-ca.pem");
+  EXPECT_EQ(l.provenance.at("tls.dial_ca_file"), "file:/cfg/lotus.toml:2");
+  s.env["LOTUS_P2P_TLS_DIAL_VERIFY"] = "false";
+  l = load_ok(s);
+  EXPECT_FALSE(l.config.tls.dial_verify);
+  EXPECT_EQ(l.provenance.at("tls.dial_verify"), "env:LOTUS_P2P_TLS_DIAL_VERIFY");
+  s.flags = {{"tls-dial-verify", "true"}};
+  l = load_ok(s);
+  EXPECT_TRUE(l.config.tls.dial_verify);
+  EXPECT_EQ(l.provenance.at("tls.dial_verify"), "flag:--tls-dial-verify");
+  EXPECT_NE(err_file("[tls]\ndial_verify = \"maybe\"\n").find("tls.dial_verify"), std::string::npos);
+}
+
 TEST(NodeConfig, ListsReplaceLowerLayersAndRepeatedFlagsAppend) {
   auto s = base();
   const std::string file = "listen = [\"/ip4/0.0.0.0/tcp/4001\", \"/ip6/::/tcp/4001\"]\n";
@@ -694,7 +714,9 @@ TEST(NodeConfig, PrintConfigGolden) {
             "redial = 8  # default\n"
             "\n[tls]\n"
             "cert_file = \"\"  # default\n"
-            "key_file = \"\"  # default\n");
+            "key_file = \"\"  # default\n"
+            "dial_verify = true  # default\n"
+            "dial_ca_file = \"\"  # default\n");
 }
 
 // The rendered TOML without comments: the values only.
