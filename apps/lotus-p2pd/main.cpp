@@ -1,10 +1,12 @@
 // lotus-p2pd: the lotus-p2p node daemon. Configuration through src/node/config (defaults →
 // --profile → TOML file → environment → flags), the daemon's objects in lotus::node::Node,
-// clean stop on SIGINT/SIGTERM (GoAway to every peer, peer store flushed).
+// clean stop on SIGINT/SIGTERM (GoAway to every peer, peer store flushed), SIGHUP reloads the
+// /tls/ws certificate and key files.
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -180,16 +182,37 @@ int main(int argc, char** argv) {
 
   // Install the handler before announcing readiness: a supervisor may signal right after.
   asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::signal_set hangup(io, SIGHUP);
   bool stopping = false;
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec || stopping) return;
     stopping = true;
     std::cerr << "lotus-p2pd: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping\n";
+    boost::system::error_code ignored;
+    hangup.cancel(ignored);
     asio::co_spawn(io, stop_node(&n), [&](std::exception_ptr) {
-      boost::system::error_code ignored;
-      signals.cancel(ignored);
+      boost::system::error_code ignored2;
+      signals.cancel(ignored2);
     });
   });
+
+  // SIGHUP: reload the /tls/ws certificate and key files (renewal without a restart).
+  std::function<void()> wait_hangup = [&] {
+    hangup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec || stopping) return;
+      if (n.config().config.tls.cert_file.empty()) {
+        std::cerr << "lotus-p2pd: SIGHUP: no tls.cert_file configured, nothing to reload\n";
+      } else if (auto r = n.host().reload_tls(); !r) {
+        std::cerr << "lotus-p2pd: SIGHUP: could not reload tls.cert_file / tls.key_file (" << r.error().message()
+                  << "); still serving the previous certificate\n";
+      } else {
+        std::cerr << "lotus-p2pd: SIGHUP: reloaded the TLS certificate for " << *r << " /tls/ws listener"
+                  << (*r == 1 ? "" : "s") << "\n";
+      }
+      wait_hangup();
+    });
+  };
+  wait_hangup();
 
   const auto addrs = n.host().full_addrs();
   human << "peer id: " << n.host().peer_id().to_string() << "\n";

@@ -101,7 +101,9 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
     std::shared_ptr<tcp::acceptor> acceptor;
     mf::Multiaddr bound;  // with /ws or /tls/ws for WebSocket listeners
     runtime::Transport transport = runtime::Transport::plain;
-    std::shared_ptr<runtime::TlsContext> tls;  // wss
+    // wss: the certificate in use; reload_tls() swaps it, the accept loop reads it per accept
+    // (established connections keep the context they were made with).
+    std::shared_ptr<std::shared_ptr<runtime::TlsContext>> tls;
   };
   std::vector<Listener> listeners;
   std::map<std::uint64_t, std::shared_ptr<detail::Conn>> conns;      // open

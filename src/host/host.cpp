@@ -123,7 +123,8 @@ void Host::Impl::close_all() {
 namespace detail {
 
 asio::awaitable<void> accept_loop(std::shared_ptr<Host::Impl> h, std::shared_ptr<tcp::acceptor> acc,
-                                  runtime::Transport transport, std::shared_ptr<runtime::TlsContext> tls);
+                                  runtime::Transport transport,
+                                  std::shared_ptr<std::shared_ptr<runtime::TlsContext>> tls);
 asio::awaitable<void> handle_inbound(std::shared_ptr<Conn> c);
 asio::awaitable<void> push_task(std::shared_ptr<Conn> c);
 
@@ -136,7 +137,8 @@ runtime::WsOptions ws_options(const Config& cfg) {
 }  // namespace
 
 asio::awaitable<void> accept_loop(std::shared_ptr<Host::Impl> h, std::shared_ptr<tcp::acceptor> acc,
-                                  runtime::Transport transport, std::shared_ptr<runtime::TlsContext> tls) {
+                                  runtime::Transport transport,
+                                  std::shared_ptr<std::shared_ptr<runtime::TlsContext>> tls) {
   while (!h->stopping && acc->is_open()) {
     boost::system::error_code ec;
     tcp::socket s = co_await acc->async_accept(asio::redirect_error(asio::use_awaitable, ec));
@@ -169,7 +171,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Host::Impl> h, std::shared_ptr
     if (transport == runtime::Transport::plain) {
       io = runtime::make_tcp_stream(std::move(s));
     } else {
-      io = runtime::make_ws_server_stream(std::move(s), tls, ws_options(h->cfg));
+      io = runtime::make_ws_server_stream(std::move(s), tls ? *tls : nullptr, ws_options(h->cfg));
     }
     auto c = std::make_shared<Conn>(h, h->next_conn_id++, std::move(io), Direction::inbound);
     h->upgrading.emplace(c->id, c);
@@ -458,12 +460,12 @@ Result<mf::Multiaddr> Host::listen(const mf::Multiaddr& addr) {
   if (!ta || addr.peer_id()) return errc::unsupported_address;
   auto ep = runtime::to_endpoint(ta->tcp_addr);
   if (!ep) return errc::unsupported_address;
-  std::shared_ptr<runtime::TlsContext> tls;
+  std::shared_ptr<std::shared_ptr<runtime::TlsContext>> tls;
   if (ta->transport == runtime::Transport::wss) {
     runtime::TlsServerConfig tc{h.cfg.tls.cert_pem, h.cfg.tls.key_pem, h.cfg.tls.cert_file, h.cfg.tls.key_file};
     auto ctx = runtime::make_tls_server_context(tc);
     if (!ctx) return ctx.error();
-    tls = std::move(*ctx);
+    tls = std::make_shared<std::shared_ptr<runtime::TlsContext>>(std::move(*ctx));
   }
   auto acc = runtime::listen(h.ex, *ep);
   if (!acc) return acc.error();
@@ -474,6 +476,22 @@ Result<mf::Multiaddr> Host::listen(const mf::Multiaddr& addr) {
   h.listeners.push_back(Impl::Listener{shared, bound, ta->transport, tls});
   h.scope.spawn(detail::accept_loop(m_impl, shared, ta->transport, tls), "host.accept");
   return bound;
+}
+
+Result<std::size_t> Host::reload_tls(std::optional<TlsCertificate> replacement) {
+  auto& h = *m_impl;
+  const TlsCertificate& cert = replacement ? *replacement : h.cfg.tls;
+  runtime::TlsServerConfig tc{cert.cert_pem, cert.key_pem, cert.cert_file, cert.key_file};
+  auto ctx = runtime::make_tls_server_context(tc);
+  if (!ctx) return ctx.error();  // the listeners keep the certificate they have
+  std::size_t n = 0;
+  for (auto& l : h.listeners) {
+    if (!l.tls) continue;
+    *l.tls = *ctx;
+    ++n;
+  }
+  if (replacement) h.cfg.tls = std::move(*replacement);
+  return n;
 }
 
 std::vector<mf::Multiaddr> Host::listen_addrs() const {

@@ -186,6 +186,12 @@ class Host {
   Status start();
   // Listens on one more address; returns the bound address (real port, no /p2p/).
   Result<mf::Multiaddr> listen(const mf::Multiaddr& addr);
+  // Certificate renewal without a restart: loads `replacement` (or Config::tls again — files are
+  // read anew) and makes every /tls/ws listener serve it to new connections; established ones
+  // keep theirs. On failure (unreadable files, key not matching the certificate) nothing
+  // changes and the listeners keep the previous certificate. Returns how many listeners now
+  // serve the new one (0 without /tls/ws listeners).
+  Result<std::size_t> reload_tls(std::optional<TlsCertificate> replacement = std::nullopt);
   // Bound listen addresses (without /p2p/). Wildcard binds (0.0.0.0 / ::) are reported as is.
   std::vector<mf::Multiaddr> listen_addrs() const;
   // Listen addresses expanded to this machine's interface addresses for wildcard binds, with

@@ -549,6 +549,44 @@ TEST_F(DaemonTest, SecureWebSocketListenerUsesTheConfiguredCertificate) {
     }
   }
 
+  // Renewal: new files + SIGHUP; dialers pinned to the new certificate get in, those pinned to
+  // the old one are refused. A reload that fails (a key that is not PEM) keeps serving.
+  {
+    const std::string old_crt = dir("old") + "/old.crt";
+    std::filesystem::copy_file(data + "/tls.crt", old_crt);
+    auto gen2 = run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                     "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext",
+                     "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", data + "/new.key", "-out",
+                     data + "/new.crt"});
+    ASSERT_EQ(gen2.exit_code, 0) << gen2.describe;
+    std::filesystem::copy_file(data + "/new.crt", data + "/tls.crt", std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(data + "/new.key", data + "/tls.key", std::filesystem::copy_options::overwrite_existing);
+    b.proc->signal(SIGHUP);
+    EXPECT_TRUE(eventually([&] {
+      return b.proc->stderr_text().find("reloaded the TLS certificate for 1 /tls/ws listener") != std::string::npos;
+    })) << b.proc->describe();
+    Daemon renewed, stale;
+    ASSERT_NO_FATAL_FAILURE(start(renewed, dir("renewed"), {"--tls-dial-ca-file", data + "/new.crt"}));
+    ASSERT_NO_FATAL_FAILURE(start(stale, dir("stale"), {"--tls-dial-ca-file", old_crt}));
+    auto in = cli({"connect", b.addr}, &renewed);
+    EXPECT_EQ(in.exit_code, 0) << in.describe;
+    auto out = cli({"connect", b.addr}, &stale);
+    EXPECT_NE(out.exit_code, 0) << out.describe;
+    EXPECT_NE(out.err.find("certificate was rejected"), std::string::npos) << out.describe;
+
+    {
+      std::ofstream(data + "/tls.key", std::ios::trunc) << "not a key\n";
+    }
+    b.proc->signal(SIGHUP);
+    EXPECT_TRUE(eventually([&] {
+      return b.proc->stderr_text().find("still serving the previous certificate") != std::string::npos;
+    })) << b.proc->describe();
+    Daemon after;
+    ASSERT_NO_FATAL_FAILURE(start(after, dir("after"), {"--tls-dial-ca-file", data + "/new.crt"}));
+    auto still = cli({"connect", b.addr}, &after);
+    EXPECT_EQ(still.exit_code, 0) << still.describe;
+  }
+
   auto missing = run({LOTUS_P2PD_PATH, "--data-dir", dir("c"), "--listen", "/ip4/127.0.0.1/tcp/0/tls/ws",
                       "--tls-cert-file", "missing.crt", "--tls-key-file", "missing.key"});
   EXPECT_EQ(missing.exit_code, 1) << missing.describe;

@@ -289,6 +289,47 @@ TEST_F(TransportTest, SecureWebSocketListenerNeedsACertificate) {
   EXPECT_TRUE(c.listen_addrs().empty());
 }
 
+// Certificate renewal: reload_tls() makes the /tls/ws listener serve the new certificate to new
+// connections; a failed reload (key of another certificate) changes nothing.
+asio::awaitable<void> renewal(TransportTest* t, Host* b, mf::Multiaddr addr, std::string old_ca, TestCert fresh) {
+  Config trusts_old;
+  trusts_old.wss_dial.ca_pem = old_ca;
+  Config trusts_new;
+  trusts_new.wss_dial.ca_pem = fresh.cert_pem;
+  CO_ASSERT_OK(co_await t->make_host(trusts_old).dial(addr));
+  auto early = co_await t->make_host(trusts_new).dial(addr);
+  CO_ASSERT_TRUE(!early);
+  EXPECT_EQ(early.error(), std::error_code(runtime::errc::tls_certificate_rejected));
+
+  TlsCertificate mismatched{fresh.cert_pem, make_cert().key_pem, "", ""};
+  auto bad = b->reload_tls(mismatched);
+  CO_ASSERT_TRUE(!bad);
+  EXPECT_EQ(bad.error(), std::error_code(runtime::errc::tls_config));
+  CO_ASSERT_OK(co_await t->make_host(trusts_old).dial(addr));  // still the old one
+
+  auto n = b->reload_tls(TlsCertificate{fresh.cert_pem, fresh.key_pem, "", ""});
+  CO_ASSERT_OK(n);
+  EXPECT_EQ(*n, 1u);
+  auto stale = co_await t->make_host(trusts_old).dial(addr);
+  CO_ASSERT_TRUE(!stale);
+  EXPECT_EQ(stale.error(), std::error_code(runtime::errc::tls_certificate_rejected));
+  auto renewed = co_await t->make_host(trusts_new).dial(addr);
+  CO_ASSERT_OK(renewed);
+  co_await echo_roundtrip(&t->io, &t->make_host(trusts_new), addr, 100000, 4);
+}
+
+TEST_F(TransportTest, SecureWebSocketCertificateReload) {
+  const auto first = make_cert();
+  Config server;
+  server.tls.cert_pem = first.cert_pem;
+  server.tls.key_pem = first.key_pem;
+  auto& b = make_host(server);
+  auto addr = listen(b, "/ip4/127.0.0.1/tcp/0/tls/ws").with_peer_id(b.peer_id());
+  run(io, renewal(this, &b, addr, first.cert_pem, make_cert()));
+  auto& plain = make_host();
+  EXPECT_EQ(plain.reload_tls(TlsCertificate{first.cert_pem, first.key_pem, "", ""}).value(), 0u);  // no listener
+}
+
 asio::awaitable<void> two_transports(TransportTest* t, Host* a, Host* c, mf::Multiaddr tcp_addr, mf::Multiaddr ws_addr) {
   auto ca = co_await a->dial(tcp_addr);
   CO_ASSERT_OK(ca);
