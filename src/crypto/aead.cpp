@@ -76,6 +76,28 @@ void ChaChaPoly::seal(std::uint64_t nonce, BytesView ad, BytesView in, std::uint
   seal_iv(iv, ad, in, out, tag);
 }
 
+void ChaChaPoly::begin_seal(std::uint64_t nonce) {
+  assert(m_keyed);
+  std::uint8_t iv[12];
+  noise_nonce(nonce, iv);
+  init_nonce(iv, 1);
+}
+
+void ChaChaPoly::seal_update(BytesView in, std::uint8_t* out) {
+  assert(in.size() < static_cast<std::size_t>(INT_MAX));
+  int outl = 0;
+  if (!in.empty() && EVP_EncryptUpdate(m_ctx, out, &outl, in.data(), static_cast<int>(in.size())) != 1)
+    fatal("chacha20-poly1305 encrypt");
+}
+
+void ChaChaPoly::finish_seal(Tag tag) {
+  int outl = 0;
+  std::uint8_t none[1];
+  if (EVP_EncryptFinal_ex(m_ctx, none, &outl) != 1) fatal("chacha20-poly1305 final");
+  if (EVP_CIPHER_CTX_ctrl(m_ctx, EVP_CTRL_AEAD_GET_TAG, kTagSize, tag.data()) != 1)
+    fatal("chacha20-poly1305 tag");
+}
+
 bool ChaChaPoly::open(std::uint64_t nonce, BytesView ad, BytesView in, std::uint8_t* out,
                       ConstTag tag) {
   assert(m_keyed && in.size() < static_cast<std::size_t>(INT_MAX) && ad.size() < INT_MAX);

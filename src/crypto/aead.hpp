@@ -48,6 +48,13 @@ class ChaChaPoly {
   [[nodiscard]] bool open(std::uint64_t nonce, BytesView ad, BytesView in, std::uint8_t* out,
                           ConstTag tag);
 
+  // Streaming seal of one message given in pieces: begin_seal(nonce), then seal_update() for
+  // each piece in order (ciphertext written at `out`, in.size() bytes, in place allowed), then
+  // finish_seal(tag). Same result as seal() over the concatenation.
+  void begin_seal(std::uint64_t nonce);
+  void seal_update(BytesView in, std::uint8_t* out);
+  void finish_seal(Tag tag);
+
   // Generic RFC 8439 form with an explicit 12-byte nonce (for test vectors).
   void encrypt_raw(std::span<const std::uint8_t, 12> nonce, BytesView ad, MutBytesView data, Tag tag);
 

@@ -225,17 +225,34 @@ void Conn::start_tasks() {
 void Conn::flush() {
   if (!mux) return;
   auto& out = mux->output();
-  if (out.empty()) return;
+  if (out.empty() && tx_refs.empty()) return;
   if (closed && !writer_running) {
     out.clear();
+    tx_refs.clear();
     return;
   }
-  if (auto s = secure->seal(out, tx_pending); !s) {
-    out.clear();
+  Status s;
+  if (tx_refs.empty()) {
+    s = secure->seal(out, tx_pending);
+  } else {
+    // output()[0, offset) then the payload, per frame; then the rest of output().
+    tx_pieces.clear();
+    std::size_t from = 0;
+    for (const auto& [offset, payload] : tx_refs) {
+      if (offset > from) tx_pieces.emplace_back(out.data() + from, offset - from);
+      tx_pieces.push_back(payload);
+      from = offset;
+    }
+    if (out.size() > from) tx_pieces.emplace_back(out.data() + from, out.size() - from);
+    s = secure->seal_gather(tx_pieces, tx_pending);
+    tx_refs.clear();
+    tx_pieces.clear();
+  }
+  out.clear();
+  if (!s) {
     close(s.error(), false);
     return;
   }
-  out.clear();
   tx_wake.notify();
 }
 

@@ -174,6 +174,10 @@ struct Conn : std::enable_shared_from_this<Conn> {
   // keep their capacity, never zero-filled).
   ByteBuffer tx_pending;
   ByteBuffer tx_writing;
+  // A write by reference (Muxer::write_by_reference) leaves its payload views here; the next
+  // flush() seals them together with the muxer's output (the payload is never copied first).
+  PayloadRefs tx_refs;
+  std::vector<BytesView> tx_pieces;  // flush() scratch
   runtime::Signal tx_wake;
   runtime::Signal tx_space;
   runtime::Signal writer_done;

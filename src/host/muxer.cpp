@@ -33,6 +33,9 @@ class YamuxMuxer final : public Muxer {
     return MuxStreamId{*r};
   }
   Result<std::size_t> write(MuxStreamId id, BytesView in) override { return m_engine.write(sid(id), in); }
+  Result<std::size_t> write_by_reference(MuxStreamId id, BytesView in, PayloadRefs& payloads) override {
+    return m_engine.write_by_reference(sid(id), in, payloads);
+  }
   Status close_write(MuxStreamId id) override { return m_engine.close_write(sid(id)); }
   Status reset(MuxStreamId id) override { return m_engine.reset(sid(id)); }
   // The time drives window auto-tuning (a window update's round trip vs. the measured RTT).

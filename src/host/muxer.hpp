@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct Config;
 namespace lotus::host::detail {
 
 using MuxStreamId = std::uint64_t;
+// (output offset, payload) per data frame written by reference: the payload follows
+// output()[0, offset) on the wire.
+using PayloadRefs = std::vector<std::pair<std::size_t, BytesView>>;
 
 inline constexpr std::size_t kMplexWriteChunk = 64 * 1024;
 
@@ -60,6 +64,13 @@ class Muxer {
   virtual Status on_bytes(BytesView in, TimePoint now) = 0;
   virtual Result<MuxStreamId> open_stream() = 0;
   virtual Result<std::size_t> write(MuxStreamId id, BytesView in) = 0;
+  // As write(), but (where the muxer can) the payload is not copied into output(): frame
+  // headers go there and the payload views into `payloads` (see PayloadRefs); the caller seals
+  // output() and the views together before `in` goes away. Default: write() (copies).
+  virtual Result<std::size_t> write_by_reference(MuxStreamId id, BytesView in, PayloadRefs& payloads) {
+    (void)payloads;
+    return write(id, in);
+  }
   virtual Status close_write(MuxStreamId id) = 0;
   virtual Status reset(MuxStreamId id) = 0;
   virtual void consume(MuxStreamId id, std::size_t n) = 0;

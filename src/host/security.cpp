@@ -17,6 +17,9 @@ class NoiseLayer final : public SecureLayer {
  public:
   explicit NoiseLayer(noise::SecureChannel ch) : m_ch(std::move(ch)) {}
   Status seal(BytesView plain, ByteBuffer& out) override { return m_ch.encrypt(plain, out); }
+  Status seal_gather(std::span<const BytesView> pieces, ByteBuffer& out) override {
+    return m_ch.encrypt_gather(pieces, out);
+  }
   Result<std::size_t> open_in_place(MutBytesView wire, FunctionRef<Status(BytesView)> sink) override {
     return m_ch.decrypt_in_place(wire, sink);
   }

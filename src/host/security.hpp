@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 
 #include "base/byte_buffer.hpp"
 #include "base/bytes.hpp"
@@ -21,6 +22,8 @@ class SecureLayer {
   virtual ~SecureLayer() = default;
   // Appends `plain` as one or more framed Noise transport messages to `out`.
   virtual Status seal(BytesView plain, ByteBuffer& out) = 0;
+  // The same for a plaintext given in pieces (sealed without first joining them).
+  virtual Status seal_gather(std::span<const BytesView> pieces, ByteBuffer& out) = 0;
   // Decrypts the complete frames at the start of `wire` in place, handing each plaintext to
   // `sink`; returns the bytes they took (the rest is a partial frame the caller keeps and
   // presents again). Fails on a bad tag (final) or with the sink's error.

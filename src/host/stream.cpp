@@ -169,6 +169,9 @@ asio::awaitable<Result<std::size_t>> stream_read_some(std::shared_ptr<StreamStat
   }
 }
 
+// Below this a copy into the muxer's output is cheaper than sealing in pieces.
+constexpr std::size_t kWriteByReferenceMin = 8 * 1024;
+
 asio::awaitable<Status> stream_write(std::shared_ptr<StreamState> st, BytesView data) {
   while (!data.empty()) {
     auto& c = *st->conn;
@@ -179,8 +182,17 @@ asio::awaitable<Status> stream_write(std::shared_ptr<StreamState> st, BytesView 
       co_await c.tx_space.wait();
       continue;
     }
-    auto r = c.mux->write(st->id, data);
-    if (!r) co_return r.error();
+    // At most what the write queue has room for (a 16 MiB window would otherwise put 16 MiB
+    // into it at once). Large writes by reference: the payload is sealed straight from `data`
+    // in flush().
+    const std::size_t room = std::max<std::size_t>(c.host->cfg.max_write_queue - c.tx_pending.size(), 16 * 1024);
+    const BytesView part = data.first(std::min(data.size(), room));
+    auto r = part.size() >= kWriteByReferenceMin ? c.mux->write_by_reference(st->id, part, c.tx_refs)
+                                                 : c.mux->write(st->id, part);
+    if (!r) {
+      c.tx_refs.clear();
+      co_return r.error();
+    }
     c.flush();
     data = data.subspan(*r);
     if (*r == 0) co_await st->writable.wait();

@@ -53,6 +53,41 @@ Status SecureChannel::encrypt(BytesView plaintext, ByteBuffer& out) {
   return seal_frames(plaintext, out.extend(size));
 }
 
+Status SecureChannel::encrypt_gather(std::span<const BytesView> pieces, ByteBuffer& out) {
+  if (m_failed) return errc::data_after_failure;
+  std::size_t total = 0;
+  for (const auto& p : pieces) total += p.size();
+  const std::size_t size = sealed_size(total);
+  const std::size_t frames = (size - total) / (2 + kTagSize);
+  if (kNonceLimit - m_send_n < frames) return errc::nonce_exhausted;  // keeps `out` unchanged
+  std::uint8_t* p = out.extend(size);
+  std::size_t piece = 0, at = 0;  // read position: pieces[piece], offset `at`
+  std::size_t left = total;
+  for (std::size_t i = 0; i < frames; ++i) {
+    const std::size_t n = std::min(kMaxPlaintext, left);
+    const std::size_t len = n + kTagSize;
+    p[0] = static_cast<std::uint8_t>(len >> 8);
+    p[1] = static_cast<std::uint8_t>(len);
+    std::uint8_t* c = p + 2;
+    m_send.begin_seal(m_send_n++);
+    for (std::size_t need = n; need > 0;) {
+      while (at == pieces[piece].size()) {
+        ++piece;
+        at = 0;
+      }
+      const std::size_t k = std::min(need, pieces[piece].size() - at);
+      m_send.seal_update(pieces[piece].subspan(at, k), c);
+      c += k;
+      at += k;
+      need -= k;
+    }
+    m_send.finish_seal(crypto::ChaChaPoly::Tag(p + 2 + n, kTagSize));
+    p += 2 + len;
+    left -= n;
+  }
+  return {};
+}
+
 // Decrypts one frame body (ciphertext ‖ tag) straight into the tail of plaintext_out.
 Status SecureChannel::open_frame(BytesView body, Bytes& plaintext_out) {
   if (m_recv_n == kNonceLimit) return fail(errc::nonce_exhausted);

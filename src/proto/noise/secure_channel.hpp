@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "base/byte_buffer.hpp"
 #include "base/bytes.hpp"
@@ -40,6 +41,9 @@ class SecureChannel {
   // plaintext gives one tag-only frame). On error `out` is left as it was.
   Status encrypt(BytesView plaintext, Bytes& out);
   Status encrypt(BytesView plaintext, ByteBuffer& out);
+  // The same for a plaintext given in pieces (e.g. muxer headers and the caller's payload, which
+  // then is never copied before it is sealed): frames of ≤ 65519 bytes cut across pieces.
+  Status encrypt_gather(std::span<const BytesView> pieces, ByteBuffer& out);
   // Wire size of `plaintext_size` bytes once framed and sealed.
   static std::size_t sealed_size(std::size_t plaintext_size) noexcept {
     const std::size_t frames = plaintext_size == 0 ? 1 : (plaintext_size + kMaxPlaintext - 1) / kMaxPlaintext;

@@ -52,6 +52,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 #include <optional>
 #include <system_error>
@@ -131,6 +132,12 @@ class Engine {
   // Bytes accepted (≤ in.size()) within the peer's window, framed into output(). The caller
   // keeps the rest until SendWindowOpened{id}. Errors: unknown_stream, write_after_close.
   Result<std::size_t> write(StreamId id, BytesView in);
+  // As write(), but the payload is not copied into output(): each data frame's header is, and
+  // `payloads` gets one (output offset, payload view) entry per frame — the payload goes right
+  // after output()[0, offset). The caller must consume output() and the views (e.g. seal them,
+  // SecureChannel::encrypt_gather) before `in` goes away and before the next command.
+  Result<std::size_t> write_by_reference(StreamId id, BytesView in,
+                                         std::vector<std::pair<std::size_t, BytesView>>& payloads);
   Status close_write(StreamId id);      // FIN (idempotent)
   Status reset(StreamId id);            // RST, frees the stream
   // The application consumed n bytes of readable(id) (clamped to what is buffered).

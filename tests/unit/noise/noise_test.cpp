@@ -890,6 +890,34 @@ TEST(TransportInPlace, BadInputFailsTheChannel) {
   }
 }
 
+// Sealing a plaintext given in pieces gives exactly the bytes of sealing it whole (same nonces),
+// whatever the cut: empty pieces, pieces across the 65,519-byte frame boundary, one-byte ones.
+TEST(TransportGather, SameBytesAsOneContiguousPlaintext) {
+  DeterministicRng cut(9);
+  for (std::size_t size : {std::size_t{0}, std::size_t{5}, std::size_t{65519}, std::size_t{65520}, std::size_t{300000}}) {
+    auto [a1, b1] = established(size + 11);
+    auto [a2, b2] = established(size + 11);  // same seeds: same keys
+    Bytes msg(size);
+    for (std::size_t i = 0; i < size; ++i) msg[i] = static_cast<std::uint8_t>(i * 31 ^ (i >> 7));
+    std::vector<BytesView> pieces;
+    for (std::size_t at = 0; at < size;) {
+      const std::size_t n = std::min<std::size_t>(size - at, cut.uniform(3) == 0 ? 1 : cut.uniform(40000));
+      pieces.emplace_back(msg.data() + at, n);  // n may be 0: an empty piece
+      at += n;
+    }
+    pieces.emplace_back();  // a trailing empty piece
+    ByteBuffer whole, gathered;
+    ASSERT_TRUE(a1.channel.encrypt(msg, whole));
+    ASSERT_TRUE(a2.channel.encrypt_gather(pieces, gathered));
+    EXPECT_EQ(Bytes(gathered.view().begin(), gathered.view().end()), Bytes(whole.view().begin(), whole.view().end()))
+        << size;
+    EXPECT_EQ(a2.channel.send_nonce(), a1.channel.send_nonce());
+    Bytes got;
+    ASSERT_TRUE(b2.channel.decrypt(gathered.view(), got));
+    EXPECT_EQ(got, msg);
+  }
+}
+
 TEST(ByteBufferTest, GrowsKeepsContentsAndShifts) {
   ByteBuffer b;
   EXPECT_TRUE(b.empty());

@@ -362,6 +362,39 @@ TEST(YamuxEngine, InboundOnlyReaderAcksWithFirstWindowUpdate) {
   EXPECT_EQ(drain_hex(s), hdr(FrameType::window_update, flag::ack, 1, 200000));
 }
 
+// write_by_reference: the same wire bytes as write() once the payload views are put after the
+// header bytes they follow; the payload itself is not in output(); the window is charged the same.
+TEST(YamuxEngine, WriteByReferenceLaysOutTheSameFrames) {
+  Config cfg;
+  cfg.max_frame_data = 16 * 1024;
+  Engine copy(Role::client, cfg), ref(Role::client, cfg);
+  ASSERT_TRUE(copy.open_stream());
+  ASSERT_TRUE(ref.open_stream());  // SYN still to go with the first data frame of each
+  Bytes data(300000);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 13);
+  copy.output().clear();
+  ref.output().clear();
+  ASSERT_EQ(*copy.write(1, data), kInitialWindow);  // limited by the window
+  std::vector<std::pair<std::size_t, BytesView>> refs;
+  ASSERT_EQ(*ref.write_by_reference(1, data, refs), kInitialWindow);
+  ASSERT_EQ(refs.size(), kInitialWindow / (16 * 1024));
+  EXPECT_EQ(ref.output().size(), refs.size() * kHeaderSize);  // headers only
+  Bytes joined;
+  std::size_t from = 0;
+  for (const auto& [offset, payload] : refs) {
+    joined.insert(joined.end(), ref.output().begin() + static_cast<std::ptrdiff_t>(from),
+                  ref.output().begin() + static_cast<std::ptrdiff_t>(offset));
+    joined.insert(joined.end(), payload.begin(), payload.end());
+    from = offset;
+  }
+  EXPECT_EQ(joined, copy.output());
+  EXPECT_EQ(ref.send_window(1), copy.send_window(1));
+  refs.clear();
+  EXPECT_EQ(*ref.write_by_reference(1, data, refs), 0u);  // window used up: nothing, no frames
+  EXPECT_TRUE(refs.empty());
+  EXPECT_EQ(ref.write_by_reference(9, data, refs).error(), errc::unknown_stream);
+}
+
 TEST(YamuxEngine, ShortWriteThenSendWindowOpened) {
   Pair p(7);
   const StreamId id = *p.c.open_stream();
