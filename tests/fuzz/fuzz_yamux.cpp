@@ -88,8 +88,26 @@ void pair(Input& in) {
     const StreamId id = ids.empty() ? 1 : ids[in.byte() % ids.size()];
     switch (op & 0x0f) {
       case 0: if (auto r = e.open_stream()) ids.push_back(*r); break;
-      case 1:
-      case 2: (void)e.write(id, BytesView(blob).first(in.u16() % blob.size())); break;
+      case 1: (void)e.write(id, BytesView(blob).first(in.u16() % blob.size())); break;
+      case 2: {
+        // By reference: the payload views go after the header bytes they follow, as the
+        // connection seals them; the peer must see the same stream as with write().
+        std::vector<std::pair<std::size_t, BytesView>> refs;
+        (void)e.write_by_reference(id, BytesView(blob).first(in.u16() % blob.size()), refs);
+        const Bytes& out = e.output();
+        Bytes joined;
+        std::size_t from = 0;
+        for (const auto& [offset, payload] : refs) {
+          check(offset >= from && offset <= out.size());
+          joined.insert(joined.end(), out.begin() + static_cast<std::ptrdiff_t>(from),
+                        out.begin() + static_cast<std::ptrdiff_t>(offset));
+          joined.insert(joined.end(), payload.begin(), payload.end());
+          from = offset;
+        }
+        joined.insert(joined.end(), out.begin() + static_cast<std::ptrdiff_t>(from), out.end());
+        e.output() = std::move(joined);
+        break;
+      }
       case 3: (void)e.close_write(id); break;
       case 4: if (in.byte() < 40) (void)e.reset(id); break;
       case 5:
