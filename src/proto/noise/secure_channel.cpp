@@ -35,32 +35,37 @@ Status SecureChannel::seal_frames(BytesView plaintext, std::uint8_t* p) {
   return {};
 }
 
-Status SecureChannel::encrypt(BytesView plaintext, Bytes& out) {
+// The wire size of sealing `plaintext_size` bytes, or why the channel cannot (then the caller
+// writes nothing: `out` stays unchanged).
+Result<std::size_t> SecureChannel::check_seal(std::size_t plaintext_size) const {
   if (m_failed) return errc::data_after_failure;
-  const std::size_t size = sealed_size(plaintext.size());
-  const std::size_t frames = (size - plaintext.size()) / (2 + kTagSize);
-  if (kNonceLimit - m_send_n < frames) return errc::nonce_exhausted;  // keeps `out` unchanged
+  const std::size_t size = sealed_size(plaintext_size);
+  const std::size_t frames = (size - plaintext_size) / (2 + kTagSize);
+  if (kNonceLimit - m_send_n < frames) return errc::nonce_exhausted;
+  return size;
+}
+
+Status SecureChannel::encrypt(BytesView plaintext, Bytes& out) {
+  auto size = check_seal(plaintext.size());
+  if (!size) return size.error();
   const std::size_t start = out.size();
-  out.resize(start + size);
+  out.resize(start + *size);
   return seal_frames(plaintext, out.data() + start);
 }
 
 Status SecureChannel::encrypt(BytesView plaintext, ByteBuffer& out) {
-  if (m_failed) return errc::data_after_failure;
-  const std::size_t size = sealed_size(plaintext.size());
-  const std::size_t frames = (size - plaintext.size()) / (2 + kTagSize);
-  if (kNonceLimit - m_send_n < frames) return errc::nonce_exhausted;  // keeps `out` unchanged
-  return seal_frames(plaintext, out.extend(size));
+  auto size = check_seal(plaintext.size());
+  if (!size) return size.error();
+  return seal_frames(plaintext, out.extend(*size));
 }
 
 Status SecureChannel::encrypt_gather(std::span<const BytesView> pieces, ByteBuffer& out) {
-  if (m_failed) return errc::data_after_failure;
   std::size_t total = 0;
   for (const auto& p : pieces) total += p.size();
-  const std::size_t size = sealed_size(total);
-  const std::size_t frames = (size - total) / (2 + kTagSize);
-  if (kNonceLimit - m_send_n < frames) return errc::nonce_exhausted;  // keeps `out` unchanged
-  std::uint8_t* p = out.extend(size);
+  auto size = check_seal(total);
+  if (!size) return size.error();
+  const std::size_t frames = (*size - total) / (2 + kTagSize);
+  std::uint8_t* p = out.extend(*size);
   std::size_t piece = 0, at = 0;  // read position: pieces[piece], offset `at`
   std::size_t left = total;
   for (std::size_t i = 0; i < frames; ++i) {

@@ -81,6 +81,7 @@ class SecureChannel {
       : m_send(send_key), m_recv(recv_key) {}
   Status open_frame(BytesView body, Bytes& plaintext_out);
   Status seal_frames(BytesView plaintext, std::uint8_t* out);
+  Result<std::size_t> check_seal(std::size_t plaintext_size) const;
   Status fail(std::error_code ec);
 
   crypto::ChaChaPoly m_send;

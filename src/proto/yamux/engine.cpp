@@ -249,26 +249,17 @@ Result<StreamId> Engine::open_stream() {
   return id;
 }
 
-Result<std::size_t> Engine::write(StreamId id, BytesView in) {
-  if (m_error) return m_error;
-  auto it = m_streams.find(id);
-  if (it == m_streams.end()) return errc::unknown_stream;
-  Stream& s = it->second;
-  if (s.local_fin) return errc::write_after_close;
-  const std::size_t n = std::min<std::size_t>(in.size(), s.send_window);
-  if (n < in.size()) s.send_blocked = true;
-  for (std::size_t off = 0; off < n;) {
-    const std::size_t chunk = std::min<std::size_t>(n - off, m_cfg.max_frame_data);
-    send_frame(FrameType::data, take_open_flags(s), id, static_cast<std::uint32_t>(chunk));
-    append(m_out, in.subspan(off, chunk));
-    off += chunk;
-  }
-  s.send_window -= static_cast<std::uint32_t>(n);
-  return n;
-}
+Result<std::size_t> Engine::write(StreamId id, BytesView in) { return write_frames(id, in, nullptr); }
 
 Result<std::size_t> Engine::write_by_reference(StreamId id, BytesView in,
                                                std::vector<std::pair<std::size_t, BytesView>>& payloads) {
+  return write_frames(id, in, &payloads);
+}
+
+// Frames as much of `in` as the send window allows; each payload is copied into m_out, or (with
+// `refs`) recorded there by reference after its header.
+Result<std::size_t> Engine::write_frames(StreamId id, BytesView in,
+                                         std::vector<std::pair<std::size_t, BytesView>>* refs) {
   if (m_error) return m_error;
   auto it = m_streams.find(id);
   if (it == m_streams.end()) return errc::unknown_stream;
@@ -279,7 +270,11 @@ Result<std::size_t> Engine::write_by_reference(StreamId id, BytesView in,
   for (std::size_t off = 0; off < n;) {
     const std::size_t chunk = std::min<std::size_t>(n - off, m_cfg.max_frame_data);
     send_frame(FrameType::data, take_open_flags(s), id, static_cast<std::uint32_t>(chunk));
-    payloads.emplace_back(m_out.size(), in.subspan(off, chunk));
+    if (refs) {
+      refs->emplace_back(m_out.size(), in.subspan(off, chunk));
+    } else {
+      append(m_out, in.subspan(off, chunk));
+    }
     off += chunk;
   }
   s.send_window -= static_cast<std::uint32_t>(n);

@@ -197,6 +197,7 @@ class Engine {
   void finish_payload();
   std::uint16_t take_open_flags(Stream& s);
   void send_frame(FrameType t, std::uint16_t flags, StreamId id, std::uint32_t length);
+  Result<std::size_t> write_frames(StreamId id, BytesView in, std::vector<std::pair<std::size_t, BytesView>>* refs);
   void maybe_grant(StreamId id, Stream& s);
   void grow_window(Stream& s, std::uint32_t target);  // raises the target within the budget
   void autotune(Stream& s);                            // called before a window update goes out

@@ -70,6 +70,14 @@ struct TestCert {
   std::string key_pem;
 };
 
+// A host config serving /tls/ws with `cert`.
+Config tls_server(const TestCert& cert) {
+  Config c;
+  c.tls.cert_pem = cert.cert_pem;
+  c.tls.key_pem = cert.key_pem;
+  return c;
+}
+
 TestCert make_cert() {
   TestCert out;
   EVP_PKEY* key = EVP_EC_gen("P-256");
@@ -261,10 +269,7 @@ asio::awaitable<void> wss_checks(TransportTest* t, Host* b, mf::Multiaddr good_i
 
 TEST_F(TransportTest, SecureWebSocketWithGeneratedCertificate) {
   const auto cert = make_cert();
-  Config server;
-  server.tls.cert_pem = cert.cert_pem;
-  server.tls.key_pem = cert.key_pem;
-  auto& b = make_host(server);
+  auto& b = make_host(tls_server(cert));
   auto addr = listen(b, "/ip4/127.0.0.1/tcp/0/tls/ws");
   auto port = *addr.value_of(mf::proto::tcp);
   EXPECT_EQ(b.listen_addrs().at(0).to_string(), "/ip4/127.0.0.1/tcp/" + port + "/tls/ws");
@@ -320,10 +325,7 @@ asio::awaitable<void> renewal(TransportTest* t, Host* b, mf::Multiaddr addr, std
 
 TEST_F(TransportTest, SecureWebSocketCertificateReload) {
   const auto first = make_cert();
-  Config server;
-  server.tls.cert_pem = first.cert_pem;
-  server.tls.key_pem = first.key_pem;
-  auto& b = make_host(server);
+  auto& b = make_host(tls_server(first));
   auto addr = listen(b, "/ip4/127.0.0.1/tcp/0/tls/ws").with_peer_id(b.peer_id());
   run(io, renewal(this, &b, addr, first.cert_pem, make_cert()));
   auto& plain = make_host();
