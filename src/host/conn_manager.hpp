@@ -25,6 +25,11 @@
 // Below `min_connections` the host calls the registered peer sources (the bootstrapper, the
 // peer store) with the number of missing connections, at most once per discovery_interval.
 //
+// Gate (peer_gate.hpp): the limits are the host's last PeerGate. check_inbound_socket admits
+// (and counts) an accepted socket, check_inbound_stream a negotiated inbound stream; the host
+// consults every other gate first, so a connection or stream counted here is never refused by
+// a later gate. The dial limit is checked where a new dial attempt starts (begin_dial).
+//
 // Not done (deliberately): memory/FD accounting (libp2p's resource manager scopes), per-peer
 // stream limits across connections, subnet-wide (/24, /64) limits, decaying tags.
 #pragma once
@@ -39,11 +44,10 @@
 #include <vector>
 
 #include "base/time.hpp"
+#include "host/peer_gate.hpp"
 #include "multiformats/peer_id.hpp"
 
 namespace lotus::host {
-
-enum class Direction;
 
 struct ConnLimits {
   // Low and high watermarks (the seed's P2P_MIN_CONNECTIONS / P2P_MAX_CONNECTIONS).
@@ -74,7 +78,7 @@ struct ConnLimits {
 // Asked for `wanted` more connections (called on the host's io_context thread; must not block).
 using PeerSource = std::function<void(std::size_t wanted)>;
 
-class ConnManager {
+class ConnManager : public PeerGate {
  public:
   struct Stats {
     std::uint64_t trimmed = 0;  // connections closed by trimming
@@ -113,6 +117,15 @@ class ConnManager {
   bool begin_inbound_stream(std::uint64_t conn_id, const std::string& protocol, TimePoint now);
   void end_inbound_stream(std::uint64_t conn_id, const std::string& protocol);
   void on_outbound_stream(std::uint64_t conn_id, TimePoint now);
+
+  // ---- PeerGate: the limits above as the host's last gate (reasons: the limit names)
+  Verdict check_inbound_socket(const InboundSocket& s, TimePoint now) override {
+    return admit_inbound(s.conn_id, s.ip, s.loopback, now);
+  }
+  Verdict check_inbound_stream(const InboundStreamRequest& r, TimePoint now) override {
+    if (begin_inbound_stream(r.conn_id, std::string(r.protocol), now)) return std::nullopt;
+    return std::string("streams_per_protocol");
+  }
 
   // ---- maintenance (the host's timer)
   // Connections to close now to get back to max_connections (lowest value first).

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/byte_buffer.hpp"
+#include "base/function_ref.hpp"
 #include "host/host.hpp"
 #include "proto/multistream/multistream.hpp"
 #include "host/muxer.hpp"
@@ -127,6 +128,17 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   bool maint_running = false;
   void ensure_maintenance();
   void count_refusal(const std::string& limit) { ++metrics.limit_refusals[limit]; }
+  // ---- peer gates (peer_gate.hpp), consulted in order; the connection manager is the last
+  // gate where it has a limit (host.cpp, "peer gates").
+  std::vector<std::pair<std::uint64_t, std::shared_ptr<PeerGate>>> gates;
+  std::uint64_t next_gate_id = 1;
+  // Asks every gate (and then the connection manager, when `limits`) with `check`; the first
+  // refusal is counted (gate_refusals, and limit_refusals for the connection manager's limits),
+  // logged at debug level and returned.
+  Verdict admit(AdmissionPoint point, FunctionRef<Verdict(PeerGate&)> check, bool limits);
+  void record_refusal(AdmissionPoint point, const std::string& reason, bool limit);
+  // Closes every connection (open or upgrading) to `peer` with `reason`.
+  void close_peer(const mf::PeerId& peer, std::error_code reason);
 
   void emit(const Event& e);
   std::vector<std::string> protocol_list() const;

@@ -32,6 +32,7 @@ enum class errc {
   identify_failed,           // identify exchange failed or was malformed
   dial_limit,                // connection manager: too many dials in flight (max_pending_dials)
   trimmed,                   // connection closed by the connection manager (over max_connections)
+  refused,                   // a peer gate refused the dial or connection (e.g. the peer is banned)
 };
 const std::error_category& category() noexcept;
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), category()}; }

@@ -37,7 +37,8 @@ const std::error_category& category() noexcept {
        {static_cast<int>(errc::bad_ping_response), "ping response did not match"},
        {static_cast<int>(errc::identify_failed), "identify failed"},
        {static_cast<int>(errc::dial_limit), "too many dials in progress (connection manager limit)"},
-       {static_cast<int>(errc::trimmed), "closed by the connection manager (over the connection limit)"}});
+       {static_cast<int>(errc::trimmed), "closed by the connection manager (over the connection limit)"},
+       {static_cast<int>(errc::refused), "refused by the host's peer gate (banned or not admitted)"}});
   return cat;
 }
 
@@ -111,6 +112,41 @@ void Host::Impl::on_conn_closed(Conn& c) {
   emit(PeerDisconnected{c.info(), c.close_reason});
 }
 
+// ---------------------------------------------------------------- peer gates
+
+void Host::Impl::record_refusal(AdmissionPoint point, const std::string& reason, bool limit) {
+  if (limit) count_refusal(reason);
+  ++metrics.gate_refusals[{to_string(point), reason}];
+  LOTUS_LOG(debug, "host", std::string("refused at ") + to_string(point) + ": " + reason);
+}
+
+Verdict Host::Impl::admit(AdmissionPoint point, FunctionRef<Verdict(PeerGate&)> check, bool limits) {
+  // A copy: a gate may add or remove gates.
+  auto chain = gates;
+  for (auto& [id, g] : chain) {
+    if (auto v = check(*g)) {
+      record_refusal(point, *v, false);
+      return v;
+    }
+  }
+  if (limits) {
+    if (auto v = check(conn_mgr)) {
+      record_refusal(point, *v, true);
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+void Host::Impl::close_peer(const mf::PeerId& peer, std::error_code reason) {
+  std::vector<std::shared_ptr<Conn>> victims;
+  for (auto& [id, c] : conns)
+    if (*c->remote_peer == peer) victims.push_back(c);
+  for (auto& [id, c] : upgrading)
+    if (c->remote_peer && *c->remote_peer == peer) victims.push_back(c);
+  for (auto& c : victims) c->close(reason, c->open);
+}
+
 void Host::Impl::close_all() {
   std::vector<std::shared_ptr<Conn>> all;
   for (auto& [id, c] : conns) all.push_back(c);
@@ -147,25 +183,28 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Host::Impl> h, std::shared_ptr
       LOTUS_LOG(warn, "host", "accept failed: " + ec.message());
       continue;
     }
-    // ---- connection manager: refuse before the handshake (hard cap, per-IP, rate)
-    std::optional<std::string> refused;
+    // ---- admission (peer gates, then the connection manager): refuse before the handshake
+    Verdict refused;
     boost::system::error_code rec;
     const auto rep = s.remote_endpoint(rec);
     const auto cid = h->next_conn_id;
     if (h->conns.size() + h->upgrading.size() >= h->cfg.max_connections) {
       refused = "max_connections";
+      h->record_refusal(AdmissionPoint::inbound_ip, *refused, true);
     } else if (!rec) {
       auto ip = rep.address();
       if (ip.is_v6() && ip.to_v6().is_v4_mapped()) ip = asio::ip::make_address_v4(asio::ip::v4_mapped, ip.to_v6());
-      refused = h->conn_mgr.admit_inbound(cid, ip.to_string(), ip.is_loopback(), Clock::now());
+      const InboundSocket sock{cid, ip.to_string(), ip.is_loopback()};
+      const auto now = Clock::now();
+      refused = h->admit(AdmissionPoint::inbound_ip, [&](PeerGate& g) { return g.check_inbound_socket(sock, now); },
+                         true);
     }
     if (refused || rec) {
-      if (refused) h->count_refusal(*refused);
       boost::system::error_code ignored;
       s.close(ignored);
       continue;
     }
-    // ---- end connection manager
+    // ---- end admission
     runtime::set_socket_options(s);
     std::unique_ptr<runtime::ByteStream> io;
     if (transport == runtime::Transport::plain) {
@@ -179,6 +218,17 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Host::Impl> h, std::shared_ptr
   }
 }
 
+// Admission after the handshake proved the remote's peer id (both directions): false when a
+// gate refused; the connection is then closed with errc::refused.
+bool admit_secured(Host::Impl& h, Conn& c) {
+  const SecuredConnection sc{c.id, *c.remote_peer, c.direction, c.remote_addr};
+  const auto now = Clock::now();
+  if (!h.admit(AdmissionPoint::connection_peer, [&](PeerGate& g) { return g.check_connection(sc, now); }, false))
+    return true;
+  c.close(errc::refused, false);
+  return false;
+}
+
 asio::awaitable<void> handle_inbound(std::shared_ptr<Conn> c) {
   auto s = co_await c->upgrade(std::nullopt);
   auto h = c->host;
@@ -189,6 +239,7 @@ asio::awaitable<void> handle_inbound(std::shared_ptr<Conn> c) {
     c->close(s ? std::error_code(errc::host_stopped) : s.error(), false);
     co_return;
   }
+  if (!admit_secured(*h, *c)) co_return;
   h->on_conn_open(c);
 }
 
@@ -261,6 +312,7 @@ asio::awaitable<Result<ConnectionInfo>> dial_once(std::shared_ptr<Host::Impl> h,
     c->close(errc::host_stopped, false);
     co_return errc::host_stopped;
   }
+  if (!admit_secured(*h, *c)) co_return errc::refused;
   h->on_conn_open(c);
   if (c->closed) co_return c->close_reason ? c->close_reason : std::error_code(errc::connection_closed);
   co_return c->info();
@@ -271,6 +323,12 @@ asio::awaitable<Result<ConnectionInfo>> dial(std::shared_ptr<Host::Impl> h, mf::
   if (!runtime::parse_transport_addr(addr)) co_return errc::unsupported_address;
   auto expected = addr.peer_id();
   if (expected && *expected == h->self) co_return errc::dial_to_self;
+  {
+    const OutboundDial od{expected, addr.without_peer_id()};
+    const auto now = Clock::now();
+    if (h->admit(AdmissionPoint::outbound_dial, [&](PeerGate& g) { return g.check_dial(od, now); }, false))
+      co_return errc::refused;
+  }
   if (expected) {
     if (auto c = h->find_conn(*expected)) co_return c->info();
   }
@@ -281,7 +339,7 @@ asio::awaitable<Result<ConnectionInfo>> dial(std::shared_ptr<Host::Impl> h, mf::
     co_return *pending->result;
   }
   if (!h->conn_mgr.begin_dial()) {  // connection manager: dials in flight
-    h->count_refusal("pending_dials");
+    h->record_refusal(AdmissionPoint::outbound_dial, "pending_dials", true);
     co_return errc::dial_limit;
   }
   auto pending = std::make_shared<PendingDial>(h->ex);
@@ -572,6 +630,34 @@ void Host::disconnect(const mf::PeerId& peer) {
   for (auto& [id, c] : m_impl->conns)
     if (*c->remote_peer == peer) victims.push_back(c);
   for (auto& c : victims) c->close({}, true);
+}
+
+std::uint64_t Host::add_gate(std::shared_ptr<PeerGate> gate) {
+  const auto id = m_impl->next_gate_id++;
+  m_impl->gates.emplace_back(id, std::move(gate));
+  return id;
+}
+
+void Host::remove_gate(std::uint64_t id) {
+  auto& g = m_impl->gates;
+  g.erase(std::remove_if(g.begin(), g.end(), [id](const auto& e) { return e.first == id; }), g.end());
+}
+
+bool Host::penalize(const mf::PeerId& peer, std::string reason, int weight) {
+  auto& h = *m_impl;
+  if (peer == h.self) return false;
+  if (h.metrics.penalties.size() < 256 || h.metrics.penalties.count(reason)) ++h.metrics.penalties[reason];
+  const Penalty p{peer, std::move(reason), weight};
+  const auto now = Clock::now();
+  bool refuse = false;
+  auto chain = h.gates;
+  for (auto& [id, g] : chain) refuse = g->on_penalty(p, now).disconnect || refuse;
+  if (refuse) {
+    LOTUS_LOG(info, "host", "peer " + peer.to_string() + " is refused after a penalty (" + p.reason + "); disconnecting");
+    if (is_connected(peer)) ++h.metrics.penalty_disconnects;
+    h.close_peer(peer, errc::refused);
+  }
+  return refuse;
 }
 
 bool Host::is_connected(const mf::PeerId& peer) const { return m_impl->find_conn(peer) != nullptr; }

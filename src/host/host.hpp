@@ -42,6 +42,7 @@
 #include "host/conn_manager.hpp"
 #include "host/errors.hpp"
 #include "host/metrics.hpp"
+#include "host/peer_gate.hpp"
 #include "host/peer_store.hpp"
 #include "host/stream.hpp"
 #include "multiformats/multiaddr.hpp"
@@ -128,8 +129,6 @@ struct Config {
   TlsCertificate tls;         // for /tls/ws listeners
   WssDialOptions wss_dial{};  // for /tls/ws dials
 };
-
-enum class Direction { inbound, outbound };
 
 struct ConnectionInfo {
   std::uint64_t id = 0;
@@ -223,6 +222,15 @@ class Host {
   void set_stream_handler(std::string protocol, StreamHandler handler);
   void remove_stream_handler(const std::string& protocol);
   std::vector<std::string> protocols() const;  // every protocol we answer, built-ins included
+
+  // Peer gates (peer_gate.hpp): consulted at every admission point in the order added, the
+  // connection manager's limits last. Returns an id for remove_gate.
+  std::uint64_t add_gate(std::shared_ptr<PeerGate> gate);
+  void remove_gate(std::uint64_t id);
+  // Penalty channel: reports misbehaviour of `peer` to every gate (on_penalty). When a gate
+  // now refuses the peer, every connection to it is closed (errc::refused) and true returned.
+  // Counted in Metrics::penalties by reason.
+  bool penalize(const mf::PeerId& peer, std::string reason, int weight);
 
   // Connection manager: protect/tag peers, peer sources below min_connections, limits.
   ConnManager& conn_manager();

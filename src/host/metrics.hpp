@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <system_error>
+#include <utility>
 
 namespace lotus::host {
 
@@ -32,6 +33,14 @@ struct Metrics {
   // Refusals by the limit that refused ("max_connections", "inbound_per_ip", "inbound_rate",
   // "pending_dials", "streams_per_connection", "streams_per_protocol").
   std::map<std::string, std::uint64_t> limit_refusals;
+  // Every refusal at an admission point (peer_gate.hpp), keyed by (point, reason): the
+  // connection manager's limits ("inbound_per_ip", …, "max_connections") and the other
+  // gates' reasons ("banned", …). Reasons come from our gates, so the map stays bounded.
+  std::map<std::pair<std::string, std::string>, std::uint64_t> gate_refusals;
+  // Penalties reported through Host::penalize, by reason, and connections closed because a
+  // gate decided to refuse the peer after a penalty.
+  std::map<std::string, std::uint64_t> penalties;
+  std::uint64_t penalty_disconnects = 0;
   // Times a connection reader stopped reading because an mplex stream held half its buffer
   // bound (backpressure on a peer that writes faster than we read).
   std::uint64_t mplex_read_pauses = 0;

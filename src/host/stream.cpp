@@ -317,13 +317,17 @@ asio::awaitable<void> inbound_stream(std::shared_ptr<StreamState> st) {
     stream_reset(*st);
     co_return;
   }
-  // Connection manager: inbound streams per protocol and connection (counted while the
-  // handler runs).
+  // Admission: the peer gates, then the connection manager's inbound streams per protocol
+  // and connection (counted while the handler runs).
   const auto conn_id = st->conn->id;
-  if (!host->conn_mgr.begin_inbound_stream(conn_id, *selected, Clock::now())) {
-    host->count_refusal("streams_per_protocol");
-    stream_reset(*st);
-    co_return;
+  {
+    const InboundStreamRequest req{conn_id, *st->conn->remote_peer, *selected};
+    const auto now = Clock::now();
+    if (host->admit(AdmissionPoint::inbound_stream, [&](PeerGate& g) { return g.check_inbound_stream(req, now); },
+                    true)) {
+      stream_reset(*st);
+      co_return;
+    }
   }
   co_await (*handler)(Stream(std::move(st)));
   host->conn_mgr.end_inbound_stream(conn_id, *selected);

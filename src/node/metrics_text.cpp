@@ -31,42 +31,45 @@ std::string fmt_double(double v) {
   return buf;
 }
 
-class Writer {
- public:
-  void family(const std::string& name, const char* type, const char* help) {
-    m_out += "# HELP lotus_p2p_" + name + " " + help + "\n# TYPE lotus_p2p_" + name + " " + type + "\n";
-  }
-  void sample(const std::string& name, const std::string& value,
-              const std::vector<std::pair<std::string, std::string>>& labels = {}) {
-    m_out += "lotus_p2p_" + name;
-    if (!labels.empty()) {
-      m_out += "{";
-      for (std::size_t i = 0; i < labels.size(); ++i)
-        m_out += (i ? "," : "") + labels[i].first + "=\"" + escape_label(labels[i].second) + "\"";
-      m_out += "}";
-    }
-    m_out += " " + value + "\n";
-  }
-  void u(const std::string& name, std::uint64_t v, const std::vector<std::pair<std::string, std::string>>& labels = {}) {
-    sample(name, std::to_string(v), labels);
-  }
-  void labelled(const std::string& name, const char* type, const char* help, const char* label,
-                const std::map<std::string, std::uint64_t>& values, std::initializer_list<const char*> always = {}) {
-    family(name, type, help);
-    std::map<std::string, std::uint64_t> all = values;
-    for (const char* a : always) all.emplace(a, 0);
-    for (const auto& [k, v] : all) u(name, v, {{label, k}});
-  }
-  std::string take() { return std::move(m_out); }
-
- private:
-  std::string m_out;
-};
-
 }  // namespace
 
+void PromWriter::family(const std::string& name, const char* type, const char* help) {
+  m_out += "# HELP lotus_p2p_" + name + " " + help + "\n# TYPE lotus_p2p_" + name + " " + type + "\n";
+}
+
+void PromWriter::sample(const std::string& name, const std::string& value, const Labels& labels) {
+  m_out += "lotus_p2p_" + name;
+  if (!labels.empty()) {
+    m_out += "{";
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      m_out += (i ? "," : "") + labels[i].first + "=\"" + escape_label(labels[i].second) + "\"";
+    m_out += "}";
+  }
+  m_out += " " + value + "\n";
+}
+
+void PromWriter::u(const std::string& name, std::uint64_t v, const Labels& labels) {
+  sample(name, std::to_string(v), labels);
+}
+
+void PromWriter::d(const std::string& name, double v, const Labels& labels) { sample(name, fmt_double(v), labels); }
+
+void PromWriter::labelled(const std::string& name, const char* type, const char* help, const char* label,
+                          const std::map<std::string, std::uint64_t>& values,
+                          std::initializer_list<const char*> always) {
+  family(name, type, help);
+  std::map<std::string, std::uint64_t> all = values;
+  for (const char* a : always) all.emplace(a, 0);
+  for (const auto& [k, v] : all) u(name, v, {{label, k}});
+}
+
 std::string render_prometheus(const MetricsSnapshot& m) {
-  Writer w;
+  PromWriter w;
+  render_prometheus(m, w);
+  return w.take();
+}
+
+void render_prometheus(const MetricsSnapshot& m, PromWriter& w) {
   const auto& h = m.host;
   w.labelled("connections_opened_total", "counter", "Connections that completed the upgrade, by direction.",
              "direction", h.connections_opened_by_direction, {"inbound", "outbound"});
@@ -90,6 +93,13 @@ std::string render_prometheus(const MetricsSnapshot& m) {
              h.streams_opened);
   w.labelled("limit_refusals_total", "counter", "Connections or streams refused by a limit, by limit.", "limit",
              h.limit_refusals);
+  w.family("gate_refusals_total", "counter",
+           "Refusals at an admission point (inbound_ip, connection_peer, outbound_dial, inbound_stream), by reason.");
+  for (const auto& [k, v] : h.gate_refusals) w.u("gate_refusals_total", v, {{"point", k.first}, {"reason", k.second}});
+  w.labelled("penalties_total", "counter", "Misbehaviour reported by services (Host::penalize), by reason.", "reason",
+             h.penalties);
+  w.family("penalty_disconnects_total", "counter", "Connections closed because a penalty made a gate refuse the peer.");
+  w.u("penalty_disconnects_total", h.penalty_disconnects);
   w.family("mplex_read_pauses_total", "counter",
            "Times a connection stopped reading because an mplex stream's reader fell behind.");
   w.u("mplex_read_pauses_total", h.mplex_read_pauses);
@@ -107,7 +117,6 @@ std::string render_prometheus(const MetricsSnapshot& m) {
   w.sample("uptime_seconds", fmt_double(m.uptime_seconds));
   w.family("info", "gauge", "Build and identity of this node (always 1).");
   w.sample("info", "1", {{"version", m.version}, {"peer_id", m.peer_id}});
-  return w.take();
 }
 
 // ------------------------------------------------------------------------------- parser

@@ -11,6 +11,9 @@
 //   dials_started_total, dials_total{result}   counter  result = success|failure
 //   streams_opened_total{protocol}             counter  negotiated protocol (ours only)
 //   limit_refusals_total{limit}                counter
+//   gate_refusals_total{point,reason}          counter  every admission refusal (host/peer_gate.hpp)
+//   penalties_total{reason}                    counter  Host::penalize reports
+//   penalty_disconnects_total                  counter
 //   mplex_read_pauses_total                    counter  mplex backpressure (reader fell behind)
 //   bytes_received_total, bytes_sent_total     counter  transport bytes (encrypted)
 //   peers{state}                               gauge    connected|known
@@ -24,6 +27,8 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <initializer_list>
 #include <vector>
 
 #include "base/result.hpp"
@@ -43,7 +48,26 @@ struct MetricsSnapshot {
   std::string peer_id;
 };
 
+// Writes Prometheus text families; every name gets the lotus_p2p_ prefix. Services use it to
+// add their own families after the node's (names must be unique across the node).
+class PromWriter {
+ public:
+  using Labels = std::vector<std::pair<std::string, std::string>>;
+  void family(const std::string& name, const char* type, const char* help);
+  void sample(const std::string& name, const std::string& value, const Labels& labels = {});
+  void u(const std::string& name, std::uint64_t v, const Labels& labels = {});
+  void d(const std::string& name, double v, const Labels& labels = {});  // 3 decimals
+  // A family with one label; `always` label values appear with 0 when absent.
+  void labelled(const std::string& name, const char* type, const char* help, const char* label,
+                const std::map<std::string, std::uint64_t>& values, std::initializer_list<const char*> always = {});
+  std::string take() { return std::move(m_out); }
+
+ private:
+  std::string m_out;
+};
+
 std::string render_prometheus(const MetricsSnapshot& m);
+void render_prometheus(const MetricsSnapshot& m, PromWriter& w);
 
 struct PromSample {
   std::string name;

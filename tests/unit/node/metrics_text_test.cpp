@@ -21,6 +21,9 @@ MetricsSnapshot sample_snapshot() {
   m.host.dials_failed = 2;
   m.host.streams_opened = {{"/ipfs/ping/1.0.0", 5}};
   m.host.limit_refusals = {{"max_connections", 7}};
+  m.host.gate_refusals = {{{"inbound_ip", "max_connections"}, 7}, {{"connection_peer", "banned"}, 2}};
+  m.host.penalties = {{"dht_malformed_request", 4}};
+  m.host.penalty_disconnects = 1;
   m.host.mplex_read_pauses = 3;
   m.host.bytes_in = 1234;
   m.host.bytes_out = 5678;
@@ -74,6 +77,18 @@ TEST(MetricsText, RendersEveryFamilyExactly) {
       "# HELP lotus_p2p_limit_refusals_total Connections or streams refused by a limit, by limit.\n"
       "# TYPE lotus_p2p_limit_refusals_total counter\n"
       "lotus_p2p_limit_refusals_total{limit=\"max_connections\"} 7\n"
+      "# HELP lotus_p2p_gate_refusals_total Refusals at an admission point (inbound_ip, connection_peer, "
+      "outbound_dial, inbound_stream), by reason.\n"
+      "# TYPE lotus_p2p_gate_refusals_total counter\n"
+      "lotus_p2p_gate_refusals_total{point=\"connection_peer\",reason=\"banned\"} 2\n"
+      "lotus_p2p_gate_refusals_total{point=\"inbound_ip\",reason=\"max_connections\"} 7\n"
+      "# HELP lotus_p2p_penalties_total Misbehaviour reported by services (Host::penalize), by reason.\n"
+      "# TYPE lotus_p2p_penalties_total counter\n"
+      "lotus_p2p_penalties_total{reason=\"dht_malformed_request\"} 4\n"
+      "# HELP lotus_p2p_penalty_disconnects_total Connections closed because a penalty made a gate refuse the "
+      "peer.\n"
+      "# TYPE lotus_p2p_penalty_disconnects_total counter\n"
+      "lotus_p2p_penalty_disconnects_total 1\n"
       "# HELP lotus_p2p_mplex_read_pauses_total Times a connection stopped reading because an mplex stream's "
       "reader fell behind.\n"
       "# TYPE lotus_p2p_mplex_read_pauses_total counter\n"
@@ -120,7 +135,8 @@ TEST(MetricsText, EmptySnapshotStillHasTheFixedSeries) {
 TEST(MetricsText, ParserReadsBackWhatIsRendered) {
   auto parsed = parse_prometheus(render_prometheus(sample_snapshot()));
   ASSERT_TRUE(parsed);
-  EXPECT_EQ(parsed->types.size(), 18u);
+  EXPECT_EQ(parsed->types.size(), 21u);
+  EXPECT_EQ(parsed->value("lotus_p2p_gate_refusals_total", {{"point", "connection_peer"}, {"reason", "banned"}}), 2);
   EXPECT_EQ(parsed->value("lotus_p2p_mplex_read_pauses_total"), 3);
   EXPECT_EQ(parsed->types.at("lotus_p2p_peers"), "gauge");
   EXPECT_EQ(parsed->value("lotus_p2p_handshake_failures_total", {{"reason", "noise"}}), 2);
