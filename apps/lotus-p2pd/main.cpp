@@ -171,13 +171,14 @@ int main(int argc, char** argv) {
   std::ostream& human = json_ready ? std::cerr : std::cout;
 
   asio::io_context io;
-  node::Node n(io, std::move(*loaded));
+  node::NodeOptions options;
+  options.perf_server = perf_server;
+  node::Node n(io, std::move(*loaded), std::move(options));
   if (auto s = n.start(); !s) {
     std::cerr << "lotus-p2pd: " << n.error_message() << "\n";
     return 1;
   }
   n.host().set_stream_handler("/echo/1.0.0", &echo_handler);
-  if (perf_server) host::enable_perf_server(n.host());
   for (const auto& line : n.report()) human << line << "\n";
 
   // Install the handler before announcing readiness: a supervisor may signal right after.

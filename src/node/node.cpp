@@ -11,26 +11,18 @@
 #include "base/log.hpp"
 #include "base/secure.hpp"
 #include "crypto/keys.hpp"
-#include "node/bootstrap.hpp"
-#include "dht/dht.hpp"
-#include "dht/sqlite_record_store.hpp"
-#include "node/control_dht.hpp"
 #include "node/control_methods.hpp"
-#include "node/control_pubsub.hpp"
 #include "node/errors.hpp"
+#include "node/services/dht_service.hpp"
+#include "node/services/gossipsub_service.hpp"
+#include "node/services/peer_store_service.hpp"
 #include "runtime/asio.hpp"
 #include "runtime/dns_resolver.hpp"
-#include "runtime/task_scope.hpp"
 #include "runtime/ws.hpp"
 
 namespace lotus::node {
 
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::vector<std::string> to_strings(const std::vector<mf::Multiaddr>& v) {
   std::vector<std::string> out;
@@ -39,44 +31,23 @@ std::vector<std::string> to_strings(const std::vector<mf::Multiaddr>& v) {
   return out;
 }
 
-// "connection manager: min 10, max 50 connections, trim grace period 20 s; inbound: 8 per IP,
-// 20/s (burst 40), loopback exempt; 64 dials in flight; streams: 1024 per connection, 256
-// inbound per protocol"
-std::string connection_manager_report(const NodeConfig& cfg) {
-  const auto& cm = cfg.connection_manager;
-  auto n = [](std::uint64_t v) { return std::to_string(v); };
-  std::string out = "connection manager: min " + n(cm.min_connections) + ", max " + n(cm.max_connections) +
-                    " connections, trim grace period " + n(cm.grace_period_seconds) + " s; inbound: ";
-  if (cfg.security.disable_rate_limiting) {
-    out += "per-IP and rate limits off (security.disable_rate_limiting)";
-  } else {
-    out += n(cm.max_inbound_per_ip) + " per IP, " + n(cm.inbound_connections_per_second) + "/s (burst " +
-           n(cm.inbound_burst) + "), loopback " + (cm.limit_loopback ? "limited" : "exempt");
-  }
-  return out + "; " + n(cm.max_pending_dials) + " dials in flight; streams: " + n(cm.max_streams_per_connection) +
-         " per connection, " + n(cm.max_inbound_streams_per_protocol) + " inbound per protocol";
-}
-
 }  // namespace
 
 struct Node::Impl {
   Impl(asio::io_context& ctx, LoadedConfig l, Options o)
-      : io(ctx), loaded(std::move(l)), opt(std::move(o)), scope(ctx.get_executor()), flush_timer(ctx) {}
+      : io(ctx), loaded(std::move(l)), opt(std::move(o)), directory(services) {}
   asio::io_context& io;
   LoadedConfig loaded;
   Options opt;
   ControlRouter router;
   std::unique_ptr<runtime::DnsResolver> dns;  // before host: outlives it (host holds a pointer)
+  std::optional<crypto::PrivateKey> identity;  // the host's key; services copy it explicitly
   std::unique_ptr<host::Host> host;
-  std::unique_ptr<Bootstrapper> boot;         // after host: destroyed first
-  std::unique_ptr<pubsub::PubSub> pubsub;  // gossipsub.enabled
-  std::unique_ptr<dht::Dht> dht;  // when dht.enabled
+  std::vector<std::unique_ptr<Service>> services;  // built from the registry, in start order
+  std::size_t started_services = 0;                // services[0, started_services) are running
+  ServiceDirectory directory;
   std::unique_ptr<ControlServer> server;
-  std::optional<PeerDb> db;
   std::optional<ApiEndpoint> api;
-  runtime::TaskScope scope;
-  asio::steady_timer flush_timer;
-  std::uint64_t listener_id = 0;
   std::string error;
   std::vector<std::string> report;
   bool created = false;
@@ -88,48 +59,10 @@ struct Node::Impl {
     error = std::move(message);
     return ec;
   }
-  void on_event(const host::Event& e);
-  void flush_db();
+  Status listen_all(const host::Config& hc);
 };
 
-void Node::Impl::on_event(const host::Event& e) {
-  if (!db) return;
-  if (const auto* c = std::get_if<host::PeerConnected>(&e)) {
-    const bool dialable = c->connection.direction == host::Direction::outbound;
-    db->record_connected(c->connection.remote_peer.to_string(),
-                         dialable ? c->connection.remote_addr.to_string() : std::string(), now_ms());
-  } else if (const auto* i = std::get_if<host::PeerIdentified>(&e)) {
-    db->record_identified(i->peer.to_string(), to_strings(i->info.addrs), i->info.protocols, i->info.agent_version,
-                          now_ms());
-  }
-}
-
-void Node::Impl::flush_db() {
-  if (!db) return;
-  if (auto s = db->flush(); !s) LOTUS_LOG(warn, "node", "peer store: " + s.error().message());
-}
-
 namespace {
-
-asio::awaitable<void> flush_loop(std::shared_ptr<Node::Impl> n) {
-  while (!n->scope.stopping()) {
-    n->flush_timer.expires_after(n->opt.peer_db_flush_interval);
-    boost::system::error_code ec;
-    co_await n->flush_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (n->scope.stopping()) break;
-    n->flush_db();
-  }
-}
-
-asio::awaitable<void> redial_one(std::shared_ptr<Node::Impl> n, mf::PeerId peer) {
-  auto r = co_await n->host->connect(peer);
-  if (r) {
-    LOTUS_LOG(info, "node", "redialled known peer " + peer.to_string());
-  } else {
-    LOTUS_LOG(info, "node", "redial of known peer " + peer.to_string() + " failed: " + r.error().message());
-    if (n->db && r.error() != host::errc::host_stopped) n->db->record_dial_failure(peer.to_string(), now_ms());
-  }
-}
 
 Result<crypto::PrivateKey> load_or_create_identity(const std::filesystem::path& file, bool& created, std::string& why) {
   std::error_code ec;
@@ -159,76 +92,13 @@ Result<crypto::PrivateKey> load_or_create_identity(const std::filesystem::path& 
   return key;
 }
 
-asio::awaitable<void> stop_node(std::shared_ptr<Node::Impl> n) {
-  if (n->stopped || !n->started) {
-    n->stopped = true;
-    co_return;
-  }
-  n->stopped = true;
-  if (n->server) n->server->close();
-  n->scope.request_stop();
-  n->flush_timer.cancel();
-  if (n->dht) co_await n->dht->stop();
-  if (n->pubsub) co_await n->pubsub->stop();
-  if (n->boot) {
-    n->boot->stop();
-    co_await n->boot->join();
-  }
-  co_await n->host->stop();
-  if (n->server) co_await n->server->stop();
-  co_await n->scope.join();
-  n->host->remove_event_listener(n->listener_id);
-  n->flush_db();
-  std::error_code ec;
-  std::filesystem::remove(n->loaded.data_dir / "api", ec);
-}
-
-}  // namespace
-
-Node::Node(asio::io_context& io, LoadedConfig loaded, Options options)
-    : m_impl(std::make_shared<Impl>(io, std::move(loaded), std::move(options))) {}
-
-Node::~Node() = default;
-
-Status Node::start() {
-  auto& n = *m_impl;
+// The host settings the node owns (not a service's): agent, our DNS resolver, /tls/ws files.
+host::Config base_host_config(Node::Impl& n) {
   const auto& cfg = n.loaded.config;
   const auto& dir = n.loaded.data_dir;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec || !std::filesystem::is_directory(dir, ec))
-    return n.fail(node_errc::data_dir_unusable, "cannot create data directory " + dir.string() + ": " +
-                                                    (ec ? ec.message() : std::string("not a directory")));
-  ::chmod(dir.c_str(), 0700);
-
-  std::string why;
-  auto key = load_or_create_identity(dir / "identity.key", n.created, why);
-  if (!key) return n.fail(key.error(), why);
-  if (n.created) n.report.push_back("created new identity in " + (dir / "identity.key").string());
-
-  if (cfg.peer_store.enabled) {
-    auto db = PeerDb::open(dir / "peers.sqlite");
-    if (!db) return n.fail(db.error(), "cannot open peer store " + (dir / "peers.sqlite").string());
-    n.db.emplace(std::move(*db));
-  }
-
   host::Config hc = n.opt.host;
   hc.agent_version = n.opt.agent_version;
   hc.listen_addrs.clear();
-  // Connection manager: the configured watermarks (P2P_MIN/MAX_CONNECTIONS, profiles) and
-  // limits (connection_manager.*); below min the host also redials known peers of the peer store.
-  const auto& cm = cfg.connection_manager;
-  hc.conn_manager.min_connections = cm.min_connections;
-  hc.conn_manager.max_connections = cm.max_connections;
-  hc.conn_manager.grace_period = std::chrono::seconds(cm.grace_period_seconds);
-  hc.conn_manager.max_inbound_per_ip = cm.max_inbound_per_ip;
-  hc.conn_manager.inbound_per_second = cm.inbound_connections_per_second;
-  hc.conn_manager.inbound_burst = cm.inbound_burst;
-  hc.conn_manager.limit_loopback = cm.limit_loopback;
-  hc.conn_manager.max_pending_dials = cm.max_pending_dials;
-  hc.conn_manager.max_inbound_streams_per_protocol = cm.max_inbound_streams_per_protocol;
-  hc.max_streams_per_connection = cm.max_streams_per_connection;
-  hc.conn_manager.dial_known_peers = true;
   auto in_dir = [&dir](const std::string& f) {
     const std::filesystem::path p(f);
     return (p.is_absolute() ? p : dir / p).string();
@@ -246,104 +116,139 @@ Status Node::start() {
     hc.tls.cert_file = in_dir(cfg.tls.cert_file);
     hc.tls.key_file = in_dir(cfg.tls.key_file);
   }
-  hc.max_connections = std::max<std::size_t>(hc.max_connections, 2 * std::size_t{cm.max_connections});
-  if (cfg.security.disable_rate_limiting) {  // inbound per-IP and rate limits off (tests, private nets)
-    hc.conn_manager.max_inbound_per_ip = hc.max_connections;
-    hc.conn_manager.inbound_per_second = 1e9;
-    hc.conn_manager.inbound_burst = hc.max_connections;
-  }
   // Our own DNS resolver for /dns* dial addresses and /dnsaddr bootstrap entries.
   n.dns = std::make_unique<runtime::DnsResolver>(n.io.get_executor());
   hc.dns_resolver = n.dns.get();
-  std::optional<crypto::PrivateKey> pubsub_key;  // gossipsub signs with the identity key (explicit copy)
-  if (cfg.gossipsub.enabled) {
-    Bytes pb = key->to_protobuf();
-    auto copy = crypto::PrivateKey::from_protobuf(pb);
-    secure_wipe(pb);
-    if (!copy) return n.fail(copy.error(), "cannot copy the identity key for gossipsub");
-    pubsub_key.emplace(std::move(*copy));
+  return hc;
+}
+
+// Stops what start() started, in reverse: services, the host, then the services' final work.
+asio::awaitable<void> stop_started(std::shared_ptr<Node::Impl> n) {
+  for (std::size_t i = n->started_services; i-- > 0;) co_await n->services[i]->stop();
+  if (n->host) co_await n->host->stop();
+  for (std::size_t i = n->started_services; i-- > 0;) co_await n->services[i]->after_host_stopped();
+  n->started_services = 0;
+}
+
+asio::awaitable<void> stop_node(std::shared_ptr<Node::Impl> n) {
+  if (n->stopped || !n->started) {
+    n->stopped = true;
+    co_return;
   }
-  n.host = std::make_unique<host::Host>(n.io, std::move(*key), hc);
+  n->stopped = true;
+  if (n->server) n->server->close();
+  co_await stop_started(n);
+  if (n->server) co_await n->server->stop();
+  std::error_code ec;
+  std::filesystem::remove(n->loaded.data_dir / "api", ec);
+}
+
+}  // namespace
+
+Status Node::Impl::listen_all(const host::Config& hc) {
+  const auto& cfg = loaded.config;
   std::size_t listening = 0;
   for (const auto& a : cfg.listen) {
-    auto bound = n.host->listen(a);
+    auto bound = host->listen(a);
     if (bound) {
       ++listening;
       continue;
     }
-    const bool v6_default = a.to_string().rfind("/ip6/", 0) == 0 && n.loaded.provenance["listen"] == "default";
+    const bool v6_default = a.to_string().rfind("/ip6/", 0) == 0 && loaded.provenance["listen"] == "default";
     if (bound.error() == host::errc::unsupported_address) {
-      n.report.push_back("listen address " + a.to_string() +
-                         " not used: transport not supported (this build listens on /tcp, /tcp/…/ws and /tcp/…/tls/ws)");
+      report.push_back("listen address " + a.to_string() +
+                       " not used: transport not supported (this build listens on /tcp, /tcp/…/ws and /tcp/…/tls/ws)");
       continue;
     }
     const auto ta = runtime::parse_transport_addr(a);
     const bool wss = ta && ta->transport == runtime::Transport::wss;
     if (wss && !cfg.tls.cert_file.empty())  // configured, yet unusable: say so rather than run without
-      return n.fail(bound.error(), "cannot listen on " + a.to_string() + " with tls.cert_file " + hc.tls.cert_file +
-                                       " and tls.key_file " + hc.tls.key_file + ": " + bound.error().message());
+      return fail(bound.error(), "cannot listen on " + a.to_string() + " with tls.cert_file " + hc.tls.cert_file +
+                                     " and tls.key_file " + hc.tls.key_file + ": " + bound.error().message());
     if (wss) {  // no certificate configured: the other listeners still serve
-      n.report.push_back("listen address " + a.to_string() + " not used: no tls.cert_file/tls.key_file configured");
+      report.push_back("listen address " + a.to_string() + " not used: no tls.cert_file/tls.key_file configured");
       continue;
     }
     if (v6_default) {
-      n.report.push_back("listen address " + a.to_string() + " not available: " + bound.error().message());
+      report.push_back("listen address " + a.to_string() + " not available: " + bound.error().message());
       continue;
     }
-    return n.fail(bound.error(), "cannot listen on " + a.to_string() + ": " + bound.error().message());
+    return fail(bound.error(), "cannot listen on " + a.to_string() + ": " + bound.error().message());
   }
   if (listening == 0 && !cfg.listen.empty()) {
     std::string reasons;
-    for (const auto& line : n.report)
+    for (const auto& line : report)
       if (line.rfind("listen address ", 0) == 0) reasons += (reasons.empty() ? "" : "; ") + line;
-    return n.fail(host::errc::unsupported_address, "no usable listen address: " + reasons);
+    return fail(host::errc::unsupported_address, "no usable listen address: " + reasons);
   }
+  return Status{};
+}
 
-  std::vector<std::string_view> implemented = {"bootstrap"};
-  // DHT (dht.enabled): server mode registers dht.protocol on the host; records persist in
-  // <data dir>/dht.sqlite.
-  if (cfg.dht.enabled) {
-    dht::Config dc;
-    dc.protocol_id = cfg.dht.protocol;
-    dc.mode = cfg.dht.server ? dht::Mode::server : dht::Mode::client;
-    dc.refresh_on_first_peer = true;  // bootstrap as soon as the first DHT server is identified
-    auto store = dht::SqliteRecordStore::open((dir / "dht.sqlite").string(), {}, Clock::now());
-    if (!store) return n.fail(store.error(), "cannot open DHT record store " + (dir / "dht.sqlite").string());
-    n.dht = std::make_unique<dht::Dht>(*n.host, std::move(dc), std::move(*store));
-    if (auto s = n.dht->start(); !s) return n.fail(s.error(), "cannot start the DHT: " + s.error().message());
-    register_dht_methods(n.router, *n.dht);
-    implemented.push_back("dht");
-    implemented.push_back("dht-server");
-    n.report.push_back(std::string("DHT ") + (cfg.dht.server ? "server" : "client") + " on " + cfg.dht.protocol);
+Node::Node(asio::io_context& io, LoadedConfig loaded, Options options)
+    : m_impl(std::make_shared<Impl>(io, std::move(loaded), std::move(options))) {}
+
+Node::~Node() = default;
+
+Status Node::start() {
+  auto& n = *m_impl;
+  const auto& dir = n.loaded.data_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir, ec))
+    return n.fail(node_errc::data_dir_unusable, "cannot create data directory " + dir.string() + ": " +
+                                                    (ec ? ec.message() : std::string("not a directory")));
+  ::chmod(dir.c_str(), 0700);
+
+  std::string why;
+  auto key = load_or_create_identity(dir / "identity.key", n.created, why);
+  if (!key) return n.fail(key.error(), why);
+  if (n.created) n.report.push_back("created new identity in " + (dir / "identity.key").string());
+
+  // The services this configuration enables, built-in first.
+  std::vector<std::string_view> implemented;
+  auto build = [&](const ServiceFactory& f) {
+    for (auto feature : f.features) implemented.push_back(feature);
+    if (auto s = f.make(n.loaded, n.opt)) n.services.push_back(std::move(s));
+  };
+  for (const auto& f : builtin_services()) build(f);
+  for (const auto& f : n.opt.extra_services) build(f);
+
+  host::Config hc = base_host_config(n);
+  for (auto& s : n.services) s->configure_host(hc);
+  {
+    Bytes pb = key->to_protobuf();
+    auto copy = crypto::PrivateKey::from_protobuf(pb);
+    secure_wipe(pb);
+    if (!copy) return n.fail(copy.error(), "cannot copy the identity key");
+    n.identity.emplace(std::move(*copy));
   }
-  if (pubsub_key) {
-    // the options the reference node sets on js gossipsub (emitSelf, allowPublishToZeroTopicPeers, doPX)
-    n.pubsub = std::make_unique<pubsub::PubSub>(*n.host, std::move(*pubsub_key), pubsub::reference_config());
-    if (auto st = n.pubsub->start(); !st) return n.fail(st.error(), "cannot start gossipsub: " + st.error().message());
-    register_pubsub_methods(n.router, *n.pubsub);
-    implemented.push_back("gossipsub");
+  n.host = std::make_unique<host::Host>(n.io, std::move(*key), hc);
+  if (auto s = n.listen_all(hc); !s) return s;
+
+  for (auto& s : n.services) {
+    ServiceContext ctx{n.io, *n.host, n.loaded, n.opt, *n.identity, n.dns.get(), n.report, n.directory, {}};
+    if (auto st = s->start(ctx); !st) {
+      // Stop what already runs (its tasks may hold the host) before reporting.
+      n.error = ctx.error.empty() ? std::string(s->name()) + ": " + st.error().message() : ctx.error;
+      // Those already running are stopped when the io_context runs next (the node is unusable).
+      asio::co_spawn(n.io, stop_started(m_impl), [](std::exception_ptr e) {
+        if (e) LOTUS_LOG(error, "node", "stopping services after a failed start threw");
+      });
+      return st.error();
+    }
+    ++n.started_services;
   }
   for (const auto& f : unimplemented_features(n.loaded, std::span<const std::string_view>(implemented)))
     n.report.push_back("feature '" + f.feature + "' enabled by " + f.key + " (" + f.source +
                        ") is not built yet: ignored");
 
-  if (!cfg.bootstrap_peers.empty()) {
-    BootstrapConfig bc;
-    bc.peers = cfg.bootstrap_peers;
-    n.boot = std::make_unique<Bootstrapper>(*n.host, std::move(bc), n.dns.get());
-    n.report.push_back("bootstrap: " + std::to_string(cfg.bootstrap_peers.size()) +
-                       " configured address(es), protected, redialled with backoff");
-  }
-
   add_core_methods(n.router, *this);
-  std::weak_ptr<Impl> weak = m_impl;
-  n.listener_id = n.host->add_event_listener([weak](const host::Event& e) {
-    if (auto s = weak.lock()) s->on_event(e);
-  });
+  for (auto& s : n.services) s->add_methods(n.router);
 
-  if (cfg.api.listen != "off") {
-    auto ep = server_endpoint(cfg.api.listen, dir);
-    if (!ep) return n.fail(ep.error(), "control API: invalid endpoint '" + cfg.api.listen + "'");
+  if (n.loaded.config.api.listen != "off") {
+    const auto& api_listen = n.loaded.config.api.listen;
+    auto ep = server_endpoint(api_listen, dir);
+    if (!ep) return n.fail(ep.error(), "control API: invalid endpoint '" + api_listen + "'");
     n.server = std::make_unique<ControlServer>(n.io, n.router, n.opt.control);
     const Node* self = this;
     n.server->add_get("/metrics", "text/plain; version=0.0.4; charset=utf-8", [self] { return self->metrics_text(); });
@@ -362,31 +267,7 @@ Status Node::start() {
     n.report.push_back("control API off (api.listen = \"off\")");
   }
   n.started = true;
-  if (n.boot) n.boot->start();
-  n.report.push_back(connection_manager_report(cfg));
   n.start_time = std::chrono::steady_clock::now();
-
-  if (n.db) {
-    n.scope.spawn(flush_loop(m_impl), "node.peer_db_flush");
-    if (cfg.peer_store.redial > 0) {
-      auto cands = n.db->redial_candidates(cfg.peer_store.redial);
-      if (!cands) {
-        n.report.push_back("peer store: cannot read redial candidates: " + cands.error().message());
-      } else {
-        for (const auto& rec : *cands) {
-          auto peer = mf::PeerId::parse(rec.peer_id);
-          if (!peer || *peer == n.host->peer_id()) continue;
-          std::vector<mf::Multiaddr> addrs;
-          for (const auto& a : rec.addrs)
-            if (auto ma = mf::Multiaddr::parse(a)) addrs.push_back(*ma);
-          if (addrs.empty()) continue;
-          n.host->peer_store().add_addrs(*peer, addrs);
-          n.scope.spawn(redial_one(m_impl, *peer), "node.redial");
-        }
-        if (!cands->empty()) n.report.push_back("redialling " + std::to_string(cands->size()) + " known peer(s)");
-      }
-    }
-  }
   return Status{};
 }
 
@@ -397,14 +278,25 @@ asio::awaitable<void> Node::stop() { return stop_node(m_impl); }
 host::Host& Node::host() { return *m_impl->host; }
 const host::Host& Node::host() const { return *m_impl->host; }
 ControlRouter& Node::router() { return m_impl->router; }
-dht::Dht* Node::dht() { return m_impl->dht.get(); }
 const LoadedConfig& Node::config() const { return m_impl->loaded; }
 std::optional<ApiEndpoint> Node::api_endpoint() const { return m_impl->api; }
-pubsub::PubSub* Node::pubsub() { return m_impl->pubsub.get(); }
-PeerDb* Node::peer_db() { return m_impl->db ? &*m_impl->db : nullptr; }
+const ServiceDirectory& Node::services() const { return m_impl->directory; }
+
+dht::Dht* Node::dht() {
+  auto* s = service<DhtService>();
+  return s ? &s->dht() : nullptr;
+}
+pubsub::PubSub* Node::pubsub() {
+  auto* s = service<GossipSubService>();
+  return s ? &s->pubsub() : nullptr;
+}
+PeerDb* Node::peer_db() {
+  auto* s = service<PeerStoreService>();
+  return s ? s->db() : nullptr;
+}
 
 void Node::note_dial_failure(const mf::PeerId& peer) {
-  if (m_impl->db) m_impl->db->record_dial_failure(peer.to_string(), now_ms());
+  if (auto* s = service<PeerStoreService>()) s->note_dial_failure(peer);
 }
 
 Json Node::status_json() const {
@@ -440,22 +332,14 @@ Json Node::status_json() const {
   for (auto& [id, p] : peers) j["peers"].push_back(std::move(p));
   j["connected_peers"] = peers.size();
   j["known_peers"] = h.peer_store().size();
-  // The limits the host runs with (connection_manager.*, after security.disable_rate_limiting),
-  // read back from the host, not from the configuration.
-  const auto& lim = h.conn_manager().limits();
-  Json cm;
-  cm["min_connections"] = lim.min_connections;
-  cm["max_connections"] = lim.max_connections;
-  cm["grace_period_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(lim.grace_period).count();
-  cm["max_inbound_per_ip"] = lim.max_inbound_per_ip;
-  cm["inbound_connections_per_second"] = lim.inbound_per_second;
-  cm["inbound_burst"] = lim.inbound_burst;
-  cm["limit_loopback"] = lim.limit_loopback;
-  cm["max_pending_dials"] = lim.max_pending_dials;
-  cm["max_streams_per_connection"] = h.config().max_streams_per_connection;
-  cm["max_inbound_streams_per_protocol"] = lim.max_inbound_streams_per_protocol;
-  cm["max_sockets"] = h.config().max_connections;  // hard cap, open + handshaking
-  j["connection_manager"] = std::move(cm);
+  // One section per running service that has one (connection_manager, dht, gossipsub, …).
+  Json names = Json::array();
+  for (std::size_t i = 0; i < n.started_services; ++i) {
+    const auto& s = n.services[i];
+    names.push_back(std::string(s->name()));
+    if (auto section = s->status()) j[std::string(s->name())] = std::move(*section);
+  }
+  j["services"] = std::move(names);
   return j;
 }
 
@@ -471,7 +355,8 @@ MetricsSnapshot Node::metrics_snapshot() const {
   }
   m.peers_connected = connected.size();
   m.peers_known = h.peer_store().size();
-  m.peer_db_pending = n.db ? n.db->pending() : 0;
+  auto* self = const_cast<Node*>(this);
+  m.peer_db_pending = self->peer_db() ? self->peer_db()->pending() : 0;
   if (n.server) {
     for (const auto& [k, v] : n.server->stats().requests)
       if (k.rfind("GET ", 0) != 0) m.control_requests[k] = v;
@@ -482,6 +367,12 @@ MetricsSnapshot Node::metrics_snapshot() const {
   return m;
 }
 
-std::string Node::metrics_text() const { return render_prometheus(metrics_snapshot()); }
+std::string Node::metrics_text() const {
+  PromWriter w;
+  render_prometheus(metrics_snapshot(), w);
+  const auto& n = *m_impl;
+  for (std::size_t i = 0; i < n.started_services; ++i) n.services[i]->metrics(w);
+  return w.take();
+}
 
 }  // namespace lotus::node

@@ -1,23 +1,21 @@
-// lotus::node::Node — one lotus-p2pd daemon's objects on its io_context: the host built from the
-// NodeConfig, the identity key in the data directory, the SQLite peer store, the control API
-// server with the core methods (control_methods.hpp), /metrics and /status.
+// lotus::node::Node — one lotus-p2pd daemon's objects on its io_context: the identity key in the
+// data directory, the host built from the NodeConfig, the services (node/service.hpp) and the
+// control API server with the core methods (control_methods.hpp), /metrics and /status.
 //
 //   constructed ──start()──▶ running ──stop()──▶ stopped
 //        └──start() fails──▶ (error_message(); destroy it)
 //
 // start(): data dir (created 0700) → identity (<data dir>/identity.key, created 0600 on first
-// start) → peer store (<data dir>/peers.sqlite) → host listeners → control API (endpoint written
-// to <data dir>/api) → redial known good peers in the background.
-// stop(): closes the control API, stops the host (yamux GoAway on every connection, tasks
-// joined), flushes the peer store, removes <data dir>/api and the control socket.
+// start) → services built from the registry (services/registry.cpp, then
+// NodeOptions::extra_services) → each adjusts the host configuration → host listeners → each
+// service starts, in order → core and service control methods → control API (endpoint written
+// to <data dir>/api).
+// stop(): closes the control API, stops the services in reverse order, stops the host (yamux
+// GoAway on every connection, tasks joined), lets the services finish (peer store flush),
+// removes <data dir>/api and the control socket.
 //
-// GossipSub (gossipsub.enabled) is built here: pubsub::PubSub with the reference options, its
-// control methods (control_pubsub.hpp), stopped before the host.
-// Other services (DHT, connection manager, bootstrap) register their control methods on
-// router() and their own tasks; this class does not know them. Features the configuration
-// enables but this build does not implement are listed in report() (one line each).
-//
-// Threading: everything on the io_context thread (run one thread on it).
+// Features the configuration enables but no service implements are listed in report() (one
+// line each). Threading: everything on the io_context thread (run one thread on it).
 #pragma once
 
 #include <chrono>
@@ -33,7 +31,9 @@
 #include "node/control.hpp"
 #include "node/control_server.hpp"
 #include "node/metrics_text.hpp"
+#include "node/node_options.hpp"
 #include "node/peer_db.hpp"
+#include "node/service.hpp"
 #include "pubsub/pubsub.hpp"
 #include "runtime/asio_fwd.hpp"
 
@@ -43,16 +43,9 @@ class Dht;
 
 namespace lotus::node {
 
-inline constexpr const char* kVersion = "0.1.0";
-
 class Node {
  public:
-  struct Options {
-    std::string agent_version = std::string("lotus-p2p/") + kVersion;
-    std::chrono::milliseconds peer_db_flush_interval = std::chrono::seconds(2);
-    host::Config host;  // base host settings; listen addresses and limits come from the config
-    ControlServerConfig control;
-  };
+  using Options = NodeOptions;
 
   Node(asio::io_context& io, LoadedConfig loaded, Options options);
   Node(asio::io_context& io, LoadedConfig loaded) : Node(io, std::move(loaded), Options{}) {}
@@ -79,6 +72,12 @@ class Node {
   std::optional<ApiEndpoint> api_endpoint() const;
   PeerDb* peer_db();  // nullptr when peer_store.enabled = false
   pubsub::PubSub* pubsub();  // nullptr when gossipsub.enabled = false (its methods: control_pubsub.hpp)
+  // The running services in start order, and lookup by type or name.
+  const ServiceDirectory& services() const;
+  template <class T>
+  T* service() const {
+    return services().find<T>();
+  }
 
   // What GET /status and GET /metrics serve.
   Json status_json() const;
