@@ -249,6 +249,22 @@ asio::awaitable<void> serve_identify_push(std::shared_ptr<Host::Impl> h, Stream 
 asio::awaitable<void> serve_ping(Stream s);
 
 asio::awaitable<void> push_task(std::shared_ptr<Conn> c);
+// Dialer (dialer.cpp): one attempt per peer id or address at a time; by peer id from the
+// peer store.
+asio::awaitable<Result<ConnectionInfo>> dial(std::shared_ptr<Host::Impl> h, mf::Multiaddr addr);
+asio::awaitable<Result<ConnectionInfo>> connect_peer(std::shared_ptr<Host::Impl> h, mf::PeerId peer);
+// Listeners (listeners.cpp).
+asio::awaitable<void> accept_loop(std::shared_ptr<Host::Impl> h, std::shared_ptr<tcp::acceptor> acc,
+                                  runtime::Transport transport,
+                                  std::shared_ptr<std::shared_ptr<runtime::TlsContext>> tls);
+// Admission after the handshake proved the remote's peer id (admission.cpp): false when a gate
+// refused; the connection is then closed with errc::refused.
+bool admit_secured(Host::Impl& h, Conn& c);
+inline runtime::WsOptions ws_options(const Config& cfg) {
+  runtime::WsOptions o;
+  o.max_message_size = cfg.ws_max_message_size;
+  return o;
+}
 asio::awaitable<Result<Duration>> ping_peer(std::shared_ptr<Host::Impl> h, mf::PeerId peer);
 // A usable connection to the peer (dialing from the peer store if needed).
 asio::awaitable<Result<std::shared_ptr<Conn>>> conn_for(std::shared_ptr<Host::Impl> h, mf::PeerId peer);
