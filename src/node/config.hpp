@@ -9,7 +9,10 @@
 // securityConfig, metadata) in snake_case TOML naming, plus daemon keys of its own (the
 // host's connection limits, log, api, peer_store); the defaults are the ones the
 // reference coordinator applies (lotus-wire.md §1). The file format, environment names and
-// flag names are documented in docs/configuration.md.
+// flag names are documented in docs/configuration.md. Each key is declared once, in
+// config_schema.cpp (name, kind, default, range, flags, environment names, help, profile
+// values and the NodeConfig field it binds to): a new key is its NodeConfig field plus one
+// declaration there.
 //
 // The library never reads the process environment, the clock or argv itself: the caller
 // passes them in ConfigSources, so tests are hermetic. The only I/O is reading the config
@@ -230,6 +233,7 @@ struct KeyHelp {
   std::vector<std::string> flags;
   std::vector<std::string> env;
   std::string allowed;  // what the key accepts
+  std::string help;     // one line: what the key does
 };
 std::vector<KeyHelp> config_help();
 

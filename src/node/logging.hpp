@@ -35,7 +35,7 @@ struct LogSpec {
   log::Level most_verbose() const;
 };
 
-// Parses a level specification; nullopt if malformed (config.cpp validates the same syntax).
+// Parses a level specification; nullopt if malformed (config_values.cpp checks the same syntax).
 std::optional<LogSpec> parse_log_spec(std::string_view text);
 std::optional<log::Level> parse_level(std::string_view text);
 std::string_view level_name(log::Level l);
