@@ -1,8 +1,8 @@
 # `cmake --install <build> [--prefix <p>]` (docs/operations.md, "Install"):
 #
 #   bin/lotus-p2pd, bin/lotus-p2p                      (apps/CMakeLists.txt)
-#   include/lotus-p2p/<layer>/*.hpp                    the src/ tree's headers; they include each
-#                                                      other rooted there ("base/result.hpp")
+#   include/lotus-p2p/<layer>/*.hpp                    the src/ tree's PUBLIC headers; they include
+#                                                      each other rooted there ("base/result.hpp")
 #   lib/liblotus_<layer>.a                             one static library per layer
 #   lib/cmake/lotus_p2p/                               find_package(lotus_p2p CONFIG): imported
 #                                                      targets lotus_p2p::<layer> (base, crypto,
@@ -18,8 +18,24 @@
 # find_dependency() in the package, as Requires/Libs in the .pc file. A sanitizer build
 # exports its sanitizer link flags too (LOTUS_SANITIZER_LINK_OPTIONS), so a consumer of an
 # installed ASan build links; it must use the same compiler.
+#
+# Public and internal headers. Every header under src/ is public (installed) unless it carries
+# this line, exactly, by convention right after its file comment (before #pragma once):
+#
+#     // lotus-p2p: internal header (not installed)
+#
+# Internal headers are for the library's own sources (and its tests, fuzz targets and bench,
+# which build from the source tree): implementation details such as host/detail.hpp, or headers
+# that pull in what users should not need (Beast in runtime/ws_stream.hpp, <secp256k1.h> in
+# crypto/lotus/secp.hpp). The marker is read when `cmake --install` runs (install_headers.cmake),
+# not at configure time: adding or removing it takes effect without re-running CMake, and
+# nothing is cached that could go stale. A public header must not include an internal one (the
+# installed copy would not compile): lotus_test_layers (tests/unit/layers) checks that, using the
+# same marker (LOTUS_INTERNAL_HEADER_MARKER below and kInternalMarker there must stay equal).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
+
+set(LOTUS_INTERNAL_HEADER_MARKER "// lotus-p2p: internal header (not installed)")
 
 set(LOTUS_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/lotus_p2p
     CACHE STRING "Where cmake --install puts the lotus_p2p CMake package (relative to the prefix)")
@@ -65,9 +81,11 @@ function(lotus_install_package)
   install(FILES ${gen}/lotus_p2pConfig.cmake ${gen}/lotus_p2pConfigVersion.cmake
           DESTINATION ${LOTUS_INSTALL_CMAKEDIR})
 
-  # Headers: the src/ tree as it is (internal headers too: public ones include them).
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/src/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/lotus-p2p
-          FILES_MATCHING PATTERN "*.hpp" PATTERN "*.h")
+  # Headers: the src/ tree's public headers (internal ones are marked, see the top of this file).
+  install(CODE "set(LOTUS_HEADERS_FROM \"${PROJECT_SOURCE_DIR}/src\")
+set(LOTUS_HEADERS_TO \"${CMAKE_INSTALL_INCLUDEDIR}/lotus-p2p\")
+set(LOTUS_INTERNAL_HEADER_MARKER \"${LOTUS_INTERNAL_HEADER_MARKER}\")")
+  install(SCRIPT ${PROJECT_SOURCE_DIR}/cmake/install_headers.cmake)
   if(IS_DIRECTORY ${PROJECT_SOURCE_DIR}/include)
     install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/lotus-p2p)
   endif()

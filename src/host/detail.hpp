@@ -14,6 +14,7 @@
 //
 // Conn state:  upgrading ──upgrade ok──▶ open ──close()/error──▶ closed
 //                  └──────timeout/error────────────────────────▲
+// lotus-p2p: internal header (not installed)
 #pragma once
 
 #include <cstdint>

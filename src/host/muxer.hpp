@@ -15,6 +15,7 @@
 //    mplex writes nothing.
 // No allocation per frame: poll_event() converts the engine's event by value; virtual calls
 // are one per command/input chunk.
+// lotus-p2p: internal header (not installed)
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,6 @@
 // The security step of the upgrade (multistream "/noise", then Noise XX per the libp2p noise
 // spec, engine in proto/noise) and the SecureLayer the connection encrypts through.
+// lotus-p2p: internal header (not installed)
 #pragma once
 
 #include <memory>

@@ -11,6 +11,7 @@
 //   api.methods              {} -> {methods: [{name, summary, streaming}]}
 //
 // Malformed parameters fail with node_errc::bad_request; host failures carry the host's errc.
+// lotus-p2p: internal header (not installed)
 #pragma once
 
 #include "node/control.hpp"

@@ -3,6 +3,7 @@
 // Internal to runtime/ (and the fuzz target): includes Beast. See ws.hpp for the contract.
 //
 //   created ──handshake(): [TLS handshake] → HTTP upgrade──▶ open ──close frame / error──▶ closed
+// lotus-p2p: internal header (not installed)
 #pragma once
 
 #include <algorithm>

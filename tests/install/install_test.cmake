@@ -8,7 +8,9 @@
 # 1. cmake --install into WORK_DIR/prefix; check the layout (binaries, headers, libraries,
 #    CMake package, .pc file, systemd unit with ExecStart rewritten to the prefix, docs);
 #    run the installed lotus-p2pd --help.
-# 2. configure + build + run tests/install/consumer with find_package(lotus_p2p CONFIG).
+#    Internal headers (a marker line, cmake/LotusInstall.cmake) must not be installed.
+# 2. configure + build + run tests/install/consumer with find_package(lotus_p2p CONFIG); the
+#    build also compiles every installed header in one translation unit.
 # 3. compile the same main.cpp with `pkg-config --cflags --libs lotus-p2p` and run it; both
 #    builds must print the same peer id.
 # 4. systemd-analyze verify on the installed unit, when systemd-analyze exists.
@@ -56,6 +58,17 @@ foreach(f
     share/doc/lotus-p2p/operations.md share/doc/lotus-p2p/configuration.md)
   if(NOT EXISTS "${prefix}/${f}")
     fail("cmake --install did not install ${f}")
+  endif()
+endforeach()
+# Internal headers (cmake/LotusInstall.cmake: a marker line) stay out of the prefix.
+if(EXISTS "${prefix}/include/lotus-p2p/host/detail.hpp")
+  fail("the internal header host/detail.hpp was installed")
+endif()
+file(GLOB_RECURSE installed_headers "${prefix}/include/lotus-p2p/*.hpp")
+foreach(h IN LISTS installed_headers)
+  file(STRINGS "${h}" marked REGEX "^// lotus-p2p: internal header \\(not installed\\)")
+  if(marked)
+    fail("installed an internal header: ${h}")
   endif()
 endforeach()
 file(GLOB_RECURSE stray RELATIVE "${prefix}/include/lotus-p2p" "${prefix}/include/lotus-p2p/*")

@@ -13,6 +13,7 @@
 // Constant-time notes: secret scalars go through libsecp256k1 (constant-time) and the
 // branch-free reduce_mod_n()/select helpers. The scalar_* wrappers branch on "operand is zero",
 // which for a secret operand has probability 2^-256; that is the only secret-dependent branch.
+// lotus-p2p: internal header (not installed)
 #pragma once
 
 #include <secp256k1.h>

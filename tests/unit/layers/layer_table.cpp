@@ -1,0 +1,57 @@
+// THE LAYER TABLE of lotus-p2p (DESIGN.md §1), checked by lotus_test_layers on every test run.
+//
+// Adding a folder under src/ (chain, musig2, swapsig, relay/nat services, ...): add its name
+// to the row of its layer below, or a new row where it belongs — a service that runs over the
+// host beside dht and pubsub goes on their row (siblings never include each other); something
+// the coordinator uses but that needs no host goes below the coordinator and above what it
+// includes. Then give it its library in src/CMakeLists.txt (lotus_library), linking only
+// layers below it. Until its row exists, every file in the new folder fails this test with
+// "folder src/<name> is not in the layer table".
+//
+// A ban keeps a dependency out of a set of layers; an exception lets one file keep one banned
+// include for a stated reason, and fails the test ("stale exception") once it is no longer
+// needed, so that it is removed rather than forgotten.
+#include "layer_check.hpp"
+
+namespace lotus::layers {
+
+const Rules& project_rules() {
+  static const Rules rules{
+      .rows =
+          {
+              {"apps"},            // apps/: lotus-p2pd, lotus-p2p
+              {"node"},            // the daemon as a library: config, data dir, control API
+              {"coordinator"},     // P2PCoordinator, envelope, security manager, DHT resources
+              {"dht", "pubsub"},   // services over the host (siblings)
+              {"host"},            // connections, upgrade, protocol registry, peer store
+              {"runtime"},         // sockets, timers, drivers: the only Asio code below host
+              {"proto"},           // sans-IO engines
+              {"crypto"},          // keys, Noise primitives, Lotus Schnorr, MuSig2
+              {"multiformats"},    // varint, multibase, multihash, CID, multiaddr, PeerId
+              {"base"},            // bytes, Result/errc, Clock/Rng, log hook
+          },
+      .bans =
+          {
+              {.layers = {"proto", "crypto", "multiformats", "base"},
+               .includes = {"boost/", "asio/", "asio.hpp", "runtime/asio.hpp", "runtime/asio_fwd.hpp"},
+               .why = "Boost/Asio belong to runtime and the layers above it; the layers below are "
+                      "sans-IO (DESIGN.md §1, §3)"},
+              {.layers = {"proto", "crypto", "multiformats", "base"},
+               .includes = {"nlohmann/"},
+               .why = "JSON belongs to the coordinator and node (P2PMessage, config, control API), "
+                      "not to the wire-format layers"},
+          },
+      .exceptions =
+          {
+              // Lotus `resource:` DHT records are JSON documents; their validator moves out of
+              // proto/kad into src/coordinator (the coordinator work in progress), and this
+              // entry goes with it.
+              {.file = "src/proto/kad/resource_validator.cpp",
+               .include = "nlohmann/json.hpp",
+               .why = "resource: record validation, moving to src/coordinator"},
+          },
+  };
+  return rules;
+}
+
+}  // namespace lotus::layers
