@@ -65,6 +65,7 @@ std::string config_flags_help() {
     if (line.size() < 44) line.resize(44, ' ');
     else line += " ";
     line += k.key + "\n";
+    if (!k.help.empty()) line += std::string(46, ' ') + k.help + "\n";
     std::string env;
     for (const auto& e : k.env) env += (env.empty() ? "" : ", ") + ("$" + e);
     if (k.flags.size() > 1) {
