@@ -1,7 +1,6 @@
 #include "dht/dht.hpp"
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -12,6 +11,7 @@
 
 #include "base/log.hpp"
 #include "base/rng.hpp"
+#include "host/drive.hpp"
 #include "proto/kad/errc.hpp"
 #include "proto/kad/frame_reader.hpp"
 #include "proto/kad/handler.hpp"
@@ -206,35 +206,17 @@ asio::awaitable<Result<std::optional<kad::Message>>> rpc(ImplPtr d, kad::PeerInf
     (void)s->close_write();
     co_return Reply{};
   }
-  kad::FrameReader reader(d->cfg.engine.limits);
-  std::array<std::uint8_t, kReadBuf> buf{};
-  while (true) {
-    auto next = reader.next();
-    if (!next) {
-      ++d->metrics.outbound_failures;
-      s->reset();
-      co_return next.error();
-    }
-    if (*next) {
-      (void)s->close_write();
-      co_return Reply(std::move(**next));
-    }
-    auto r = co_await s->read_some(MutBytesView(buf));
-    if (dog.expired()) {
-      ++d->metrics.outbound_failures;
-      co_return errc::query_timeout;
-    }
-    if (!r || *r == 0) {
-      ++d->metrics.outbound_failures;
-      s->reset();
-      co_return r ? std::error_code(errc::bad_response) : r.error();
-    }
-    if (auto st = reader.on_bytes(BytesView(buf.data(), *r)); !st) {
-      ++d->metrics.outbound_failures;
-      s->reset();
-      co_return st.error();
-    }
+  host::FramedReader in(*s, kad::FrameReader(d->cfg.engine.limits), kReadBuf);
+  auto reply = co_await in.next();
+  if (!dog.expired() && reply && *reply) {
+    (void)s->close_write();
+    co_return Reply(std::move(**reply));
   }
+  ++d->metrics.outbound_failures;
+  if (dog.expired()) co_return errc::query_timeout;
+  s->reset();
+  if (!reply) co_return reply.error();
+  co_return in.end_error() ? in.end_error() : std::error_code(errc::bad_response);
 }
 
 kad::PeerInfo with_known_addrs(Dht::Impl& d, kad::PeerInfo p) {
@@ -262,50 +244,35 @@ asio::awaitable<void> serve_stream(ImplPtr d, host::Stream s) {
   const mf::PeerId from = s.remote_peer();
   StreamGuard guard(*d, s);
   d->learn_server(from);
-  kad::FrameReader reader(d->cfg.engine.limits);
-  std::array<std::uint8_t, kReadBuf> buf{};
+  host::FramedReader in(s, kad::FrameReader(d->cfg.engine.limits), kReadBuf, d->cfg.inbound_idle_timeout);
   std::size_t handled = 0;
-  host::Stream* sp = &s;
   while (!d->stopping) {
-    runtime::Watchdog dog(d->ex, d->cfg.inbound_idle_timeout, [sp] { sp->reset(); });
-    auto r = co_await s.read_some(MutBytesView(buf));
-    dog.disarm();
-    if (!r || *r == 0) break;
-    if (auto st = reader.on_bytes(BytesView(buf.data(), *r)); !st) {
+    auto req = co_await in.next();
+    if (!req) {
       ++d->metrics.inbound_errors;
-      LOTUS_LOG(debug, "dht", "inbound from " + from.to_string() + ": " + st.error().message());
+      LOTUS_LOG(debug, "dht", "inbound from " + from.to_string() + ": " + req.error().message());
       s.reset();
       co_return;
     }
-    while (true) {
-      auto next = reader.next();
-      if (!next) {
-        ++d->metrics.inbound_errors;
-        LOTUS_LOG(debug, "dht", "inbound from " + from.to_string() + ": " + next.error().message());
-        s.reset();
-        co_return;
-      }
-      if (!*next) break;
-      kad::Message& req = **next;
-      if (++handled > d->cfg.max_requests_per_stream) {
-        ++d->metrics.inbound_errors;
-        s.reset();
-        co_return;
-      }
-      ++d->metrics.inbound_requests;
-      if (req.type == kad::MessageType::put_value && req.record) req.record->time_received = rfc3339_now();
-      auto reply = d->handler.handle_request(from, req, Clock::now());
-      if (!reply) {
-        ++d->metrics.inbound_errors;
-        LOTUS_LOG(debug, "dht", "request from " + from.to_string() + " refused: " + reply.error().message());
-        s.reset();
-        co_return;
-      }
-      if (*reply) {
-        Bytes out;
-        kad::encode_frame(**reply, out);
-        if (!co_await s.write(out)) co_return;
-      }
+    if (!*req) break;  // closed by the remote, reset, or idle too long
+    if (++handled > d->cfg.max_requests_per_stream) {
+      ++d->metrics.inbound_errors;
+      s.reset();
+      co_return;
+    }
+    ++d->metrics.inbound_requests;
+    if ((*req)->type == kad::MessageType::put_value && (*req)->record) (*req)->record->time_received = rfc3339_now();
+    auto reply = d->handler.handle_request(from, **req, Clock::now());
+    if (!reply) {
+      ++d->metrics.inbound_errors;
+      LOTUS_LOG(debug, "dht", "request from " + from.to_string() + " refused: " + reply.error().message());
+      s.reset();
+      co_return;
+    }
+    if (*reply) {
+      Bytes out;
+      kad::encode_frame(**reply, out);
+      if (!co_await s.write(out)) co_return;
     }
   }
   (void)s.close_write();

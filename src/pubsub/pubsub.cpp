@@ -6,6 +6,7 @@
 #include <set>
 
 #include "base/log.hpp"
+#include "host/drive.hpp"
 #include "proto/gossipsub/frame_decoder.hpp"
 #include "proto/record/peer_record.hpp"
 #include "runtime/asio.hpp"
@@ -313,24 +314,19 @@ asio::awaitable<void> inbound_task(std::shared_ptr<PubSub::Impl> impl, std::shar
   impl->register_peer(peer, st, *proto, false);
   impl->ensure_outbound(peer);
 
-  gs::FrameDecoder decoder(impl->cfg.router.limits);
-  Bytes buf(impl->cfg.read_buffer);
+  host::FramedReader in(*stream, gs::FrameDecoder(impl->cfg.router.limits), impl->cfg.read_buffer);
   while (!st->closed && !impl->stopping) {
-    auto n = co_await stream->read_some(MutBytesView(buf));
-    if (!n || *n == 0) break;
-    auto fed = decoder.on_bytes(BytesView(buf.data(), *n));
-    while (auto rpc = decoder.next()) {
-      if (st->closed || impl->stopping) break;
-      ++impl->stats.rpcs_received;
-      if (st->in_router) (void)impl->router.on_rpc(peer, *rpc, Clock::now());
-    }
-    impl->drain();
-    if (!fed) {
+    auto rpc = co_await in.next();
+    if (!rpc) {
       ++impl->stats.rpcs_malformed;
-      LOTUS_LOG(debug, "pubsub", "malformed RPC from " + peer.to_string() + ": " + fed.error().message());
+      LOTUS_LOG(debug, "pubsub", "malformed RPC from " + peer.to_string() + ": " + rpc.error().message());
       stream->reset();
       break;
     }
+    if (!*rpc || st->closed || impl->stopping) break;
+    ++impl->stats.rpcs_received;
+    if (st->in_router) (void)impl->router.on_rpc(peer, **rpc, Clock::now());
+    impl->drain();
   }
   impl->inbound_streams.erase(stream);
   --st->inbound;

@@ -6,7 +6,6 @@ const std::error_category& category() noexcept {
   static const TableCategory cat("kad", {
       {static_cast<int>(errc::message_too_large), "message length exceeds the limit"},
       {static_cast<int>(errc::bad_length_prefix), "malformed message length prefix"},
-      {static_cast<int>(errc::input_backlog), "too much unread input buffered"},
       {static_cast<int>(errc::unknown_message_type), "unknown message type"},
       {static_cast<int>(errc::key_too_large), "key longer than the limit"},
       {static_cast<int>(errc::value_too_large), "record value longer than the limit"},
