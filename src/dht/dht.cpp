@@ -12,13 +12,13 @@
 #include "base/log.hpp"
 #include "base/rng.hpp"
 #include "host/drive.hpp"
+#include "host/protocol_service.hpp"
 #include "proto/kad/errc.hpp"
 #include "proto/kad/frame_reader.hpp"
 #include "proto/kad/handler.hpp"
 #include "proto/kad/lookup.hpp"
 #include "runtime/asio.hpp"
 #include "runtime/signal.hpp"
-#include "runtime/task_scope.hpp"
 #include "runtime/watchdog.hpp"
 
 namespace lotus::dht {
@@ -109,7 +109,7 @@ struct Dht::Impl : std::enable_shared_from_this<Impl> {
         validators(std::move(v)),
         handler(kad::PeerInfo{h.peer_id(), {}, kad::ConnectionType::connected}, table, *records, providers,
                 validators, cfg.engine.handler),
-        scope(ex),
+        svc(h),
         maintenance(ex) {}
 
   host::Host& host;
@@ -120,21 +120,17 @@ struct Dht::Impl : std::enable_shared_from_this<Impl> {
   kad::ProviderStore providers;
   kad::ValidatorRegistry validators;
   kad::RequestHandler handler;
-  runtime::TaskScope scope;
+  host::ProtocolService svc;  // handler, listener, live streams, tasks
   runtime::Signal maintenance;
   Metrics metrics;
 
   Mode mode = Mode::server;
   bool reachable = false;
-  bool serving = false;
   bool started = false;
-  bool stopping = false;
   bool refreshing = false;
   bool republishing = false;
-  std::uint64_t listener = 0;
   std::map<Bytes, Bytes> published;  // values we put (republished)
   std::set<Bytes> provided;          // keys we provide (republished)
-  std::set<host::Stream*> streams;   // live streams (reset on stop)
   std::vector<std::weak_ptr<QueryState>> queries;
   std::vector<std::weak_ptr<FanOut>> fanouts;
   TimePoint next_refresh = kNever, next_records = kNever, next_providers = kNever, next_sweep = kNever;
@@ -146,6 +142,8 @@ struct Dht::Impl : std::enable_shared_from_this<Impl> {
     return me;
   }
 
+  bool stopping() const noexcept { return svc.stopping(); }
+  bool serving() const { return svc.handles(cfg.protocol_id); }
   bool should_serve() const {
     return mode == Mode::server || (mode == Mode::automatic && reachable);
   }
@@ -168,32 +166,19 @@ namespace {
 
 using ImplPtr = std::shared_ptr<Dht::Impl>;
 
-// Registers a stream for reset on stop while alive.
-class StreamGuard {
- public:
-  StreamGuard(Dht::Impl& d, host::Stream& s) : m_d(d), m_s(&s) { m_d.streams.insert(m_s); }
-  ~StreamGuard() { m_d.streams.erase(m_s); }
-  StreamGuard(const StreamGuard&) = delete;
-  StreamGuard& operator=(const StreamGuard&) = delete;
-
- private:
-  Dht::Impl& m_d;
-  host::Stream* m_s;
-};
-
 // One request on a fresh outbound stream; the response if `expect_reply`.
 asio::awaitable<Result<std::optional<kad::Message>>> rpc(ImplPtr d, kad::PeerInfo peer, kad::Message req,
                                                          bool expect_reply) {
   using Reply = std::optional<kad::Message>;
   ++d->metrics.outbound_rpcs;
-  if (d->stopping) co_return errc::stopped;
+  if (d->stopping()) co_return errc::stopped;
   if (!peer.addrs.empty() && !d->host.is_connected(peer.id)) d->host.peer_store().add_addrs(peer.id, peer.addrs);
   auto s = co_await d->host.new_stream(peer.id, host::make_protocols(d->cfg.protocol_id));
   if (!s) {
     ++d->metrics.outbound_failures;
     co_return s.error();
   }
-  StreamGuard guard(*d, *s);
+  auto tracked = d->svc.track(*s);  // reset by stop()
   host::Stream* sp = &*s;
   runtime::Watchdog dog(d->ex, d->cfg.rpc_timeout, [sp] { sp->reset(); });
   Bytes frame;
@@ -229,24 +214,21 @@ asio::awaitable<void> ping_task(ImplPtr d, kad::PeerInfo peer) {
   kad::Message m;
   m.type = kad::MessageType::ping;
   auto r = co_await rpc(d, peer, std::move(m), true);
-  if (d->stopping) co_return;
+  if (d->stopping()) co_return;
   d->table.on_ping_result(peer.id, r && *r && (*r)->type == kad::MessageType::ping, Clock::now());
   d->drain_routing_events();
 }
 
-asio::awaitable<void> drop_stream(host::Stream s) {
-  s.reset();
-  co_return;
-}
-
-// Serves one inbound stream: several requests, answered in order.
-asio::awaitable<void> serve_stream(ImplPtr d, host::Stream s) {
+// Serves one inbound stream: several requests, answered in order. Runs as the host's handler
+// task (the host counts the stream against its per-protocol limit); the service's scaffold
+// owns `s` (and resets it on stop) for the whole call.
+asio::awaitable<void> serve_stream(ImplPtr d, host::Stream& s) {
+  if (!d) co_return;
   const mf::PeerId from = s.remote_peer();
-  StreamGuard guard(*d, s);
   d->learn_server(from);
   host::FramedReader in(s, kad::FrameReader(d->cfg.engine.limits), kReadBuf, d->cfg.inbound_idle_timeout);
   std::size_t handled = 0;
-  while (!d->stopping) {
+  while (!d->stopping()) {
     auto req = co_await in.next();
     if (!req) {
       ++d->metrics.inbound_errors;
@@ -281,7 +263,7 @@ asio::awaitable<void> serve_stream(ImplPtr d, host::Stream s) {
 asio::awaitable<void> lookup_rpc(ImplPtr d, std::shared_ptr<QueryState> q, std::size_t index, kad::Request req) {
   auto r = co_await rpc(d, req.peer, std::move(req.message), true);
   const auto now = Clock::now();
-  if (d->stopping) co_return;
+  if (d->stopping()) co_return;
   if (r && *r) {
     kad::PeerInfo responder = with_known_addrs(*d, req.peer);
     (void)d->table.update(responder, true, now);
@@ -316,12 +298,12 @@ asio::awaitable<void> drive(ImplPtr d, std::shared_ptr<QueryState> q) {
       auto& l = q->lookups[i];
       while (auto req = l.poll_request()) {
         const mf::PeerId id = req->peer.id;
-        if (!d->scope.spawn(lookup_rpc(d, q, i, std::move(*req)), "dht lookup rpc")) l.on_failure(id, Clock::now());
+        if (!d->svc.spawn(lookup_rpc(d, q, i, std::move(*req)), "dht lookup rpc")) l.on_failure(id, Clock::now());
       }
       all_done = all_done && l.finished();
       next = std::min(next, l.deadline());
     }
-    if (all_done || q->found || d->stopping || Clock::now() >= deadline) break;
+    if (all_done || q->found || d->stopping() || Clock::now() >= deadline) break;
     (void)co_await q->sig.wait_until(next);
     for (auto& l : q->lookups) l.on_timeout(Clock::now());
   }
@@ -348,13 +330,13 @@ asio::awaitable<std::pair<std::size_t, std::size_t>> fan_out(ImplPtr d, std::vec
   d->fanouts.push_back(f);
   for (auto& p : peers) {
     ++f->pending;
-    if (!d->scope.spawn(fan_rpc(d, f, std::move(p), m, expect_reply), "dht fan-out rpc")) {
+    if (!d->svc.spawn(fan_rpc(d, f, std::move(p), m, expect_reply), "dht fan-out rpc")) {
       --f->pending;
       ++f->failed;
     }
   }
   const auto deadline = Clock::now() + d->cfg.query_timeout;
-  while (f->pending > 0 && !d->stopping) {
+  while (f->pending > 0 && !d->stopping()) {
     if (!co_await f->sig.wait_until(deadline)) break;
   }
   std::erase_if(d->fanouts, [](const auto& w) { return w.expired(); });
@@ -398,7 +380,7 @@ asio::awaitable<Result<PeersResult>> closest_peers(ImplPtr d, Bytes key) {
   if (seeds.empty()) co_return errc::no_peers;
   auto q = make_query(*d, kad::LookupKind::find_node, key, std::move(seeds), d->lookup_config());
   co_await drive(d, q);
-  if (d->stopping) co_return errc::stopped;
+  if (d->stopping()) co_return errc::stopped;
   PeersResult out{merged_closest(*q, target, d->cfg.k), stats_of(*q, t0)};
   if (out.peers.empty()) co_return errc::no_response;
   co_return out;
@@ -464,7 +446,7 @@ asio::awaitable<void> refresh_task(ImplPtr d) {
   for (std::size_t i = 0; i <= kMaxRefreshCpl; ++i)
     if (!d->table.bucket_peers(i).empty()) deepest = i;
   SystemRng rng;
-  for (std::size_t cpl = 0; cpl <= deepest && !d->stopping; ++cpl) {
+  for (std::size_t cpl = 0; cpl <= deepest && !d->stopping(); ++cpl) {
     Bytes key(32);
     do rng.fill(key);
     while (kad::common_prefix_length(kad::Key::from_bytes(key), d->table.local_key()) != cpl);
@@ -477,7 +459,7 @@ asio::awaitable<void> republish_task(ImplPtr d, bool records, bool providers) {
   if (records) {
     auto copy = d->published;
     for (auto& [k, v] : copy) {
-      if (d->stopping) break;
+      if (d->stopping()) break;
       (void)co_await do_put(d, k, v);
       ++d->metrics.republished;
     }
@@ -485,7 +467,7 @@ asio::awaitable<void> republish_task(ImplPtr d, bool records, bool providers) {
   if (providers) {
     auto copy = d->provided;
     for (const auto& k : copy) {
-      if (d->stopping) break;
+      if (d->stopping()) break;
       (void)co_await do_provide(d, k);
       ++d->metrics.republished;
     }
@@ -494,7 +476,7 @@ asio::awaitable<void> republish_task(ImplPtr d, bool records, bool providers) {
 }
 
 asio::awaitable<void> maintenance_task(ImplPtr d) {
-  while (!d->stopping) {
+  while (!d->stopping()) {
     const auto now = Clock::now();
     if (now >= d->next_sweep) {
       d->records->expire(now);
@@ -505,7 +487,7 @@ asio::awaitable<void> maintenance_task(ImplPtr d) {
       d->next_refresh = now + d->cfg.refresh_interval;
       if (!d->refreshing && d->table.size() > 0) {
         d->refreshing = true;
-        if (!d->scope.spawn(refresh_task(d), "dht refresh")) d->refreshing = false;
+        if (!d->svc.spawn(refresh_task(d), "dht refresh")) d->refreshing = false;
       }
     }
     const bool rec = now >= d->next_records, prov = now >= d->next_providers;
@@ -513,7 +495,7 @@ asio::awaitable<void> maintenance_task(ImplPtr d) {
     if (prov) d->next_providers = now + d->cfg.provider_republish_interval;
     if ((rec || prov) && !d->republishing) {
       d->republishing = true;
-      if (!d->scope.spawn(republish_task(d, rec, prov), "dht republish")) d->republishing = false;
+      if (!d->svc.spawn(republish_task(d, rec, prov), "dht republish")) d->republishing = false;
     }
     d->table.on_timeout(now);
     d->drain_routing_events();
@@ -528,7 +510,7 @@ asio::awaitable<void> maintenance_task(ImplPtr d) {
 void Dht::Impl::drain_routing_events() {
   while (auto ev = table.poll_event()) {
     if (auto* ping = std::get_if<kad::PingRequest>(&*ev)) {
-      if (!scope.spawn(ping_task(shared_from_this(), ping->peer), "dht ping"))
+      if (!svc.spawn(ping_task(shared_from_this(), ping->peer), "dht ping"))
         table.on_ping_result(ping->peer.id, false, Clock::now());
     }
   }
@@ -542,7 +524,7 @@ void Dht::Impl::learn_server(const mf::PeerId& peer) {
 }
 
 void Dht::Impl::on_host_event(const host::Event& ev) {
-  if (stopping) return;
+  if (stopping()) return;
   if (const auto* id = std::get_if<host::PeerIdentified>(&ev)) {
     const bool server = lists(id->info.protocols, cfg.protocol_id);
     const bool was_empty = table.size() == 0;
@@ -571,19 +553,15 @@ std::vector<kad::PeerInfo> Dht::Impl::seeds(const kad::Key& target, std::size_t 
 }
 
 void Dht::Impl::apply_mode() {
-  const bool want = should_serve() && started && !stopping;
-  if (want == serving) return;
-  serving = want;
+  const bool want = should_serve() && started && !stopping();
+  if (want == serving()) return;
   if (want) {
     std::weak_ptr<Impl> weak = shared_from_this();
-    host.set_stream_handler(cfg.protocol_id, [weak](host::Stream s) -> asio::awaitable<void> {
-      // Not a coroutine itself: hands the stream to serve_stream, which owns what it uses.
-      auto d = weak.lock();
-      if (!d) return drop_stream(std::move(s));
-      return serve_stream(std::move(d), std::move(s));
-    });
+    // Not a coroutine itself: hands the stream to serve_stream, which owns what it uses.
+    svc.handle(cfg.protocol_id, [weak](host::Stream& s) { return serve_stream(weak.lock(), s); },
+               host::ProtocolService::Run::in_host_task);
   } else {
-    host.remove_stream_handler(cfg.protocol_id);
+    svc.unhandle(cfg.protocol_id);
   }
 }
 
@@ -608,28 +586,22 @@ Dht::Dht(host::Host& h, Config config, std::unique_ptr<kad::RecordStore> records
 }
 
 Dht::~Dht() {
-  if (m_impl && m_impl->started && !m_impl->stopping) {
-    // Not stopped: detach from the host at least (tasks end with the host).
-    m_impl->stopping = true;
-    m_impl->host.remove_event_listener(m_impl->listener);
-    if (m_impl->serving) m_impl->host.remove_stream_handler(m_impl->cfg.protocol_id);
-    m_impl->scope.request_stop();
-  }
+  // Not stopped: detach from the host and ask every task to end (they hold the Impl).
+  if (m_impl && m_impl->started) m_impl->svc.request_stop();
 }
 
 Status Dht::start() {
   auto& d = *m_impl;
   if (d.started) return {};
-  if (d.stopping || d.host.stopped()) return errc::stopped;
+  if (d.stopping() || d.host.stopped()) return errc::stopped;
   d.started = true;
   std::weak_ptr<Impl> weak = m_impl;
-  d.listener = d.host.add_event_listener([weak](const host::Event& ev) {
+  d.svc.listen([weak](const host::Event& ev) {
     if (auto p = weak.lock()) p->on_host_event(ev);
   });
-  d.scope.add_stop_callback([weak] {
+  d.svc.on_stop([weak] {  // after the scaffold reset our live streams
     auto p = weak.lock();
     if (!p) return;
-    for (auto* s : std::vector<host::Stream*>(p->streams.begin(), p->streams.end())) s->reset();
     for (auto& w : p->queries)
       if (auto q = w.lock()) q->sig.notify();
     for (auto& w : p->fanouts)
@@ -645,28 +617,17 @@ Status Dht::start() {
   d.apply_mode();
   // Servers we are already connected to.
   for (const auto& c : d.host.connections()) d.learn_server(c.remote_peer);
-  if (!d.scope.spawn(maintenance_task(m_impl), "dht maintenance")) return errc::stopped;
+  if (!d.svc.spawn(maintenance_task(m_impl), "dht maintenance")) return errc::stopped;
   return {};
 }
 
 asio::awaitable<void> Dht::stop() {
   auto d = m_impl;
-  if (d->stopping) {
-    co_await d->scope.join();
-    co_return;
-  }
-  d->stopping = true;
-  if (d->started) {
-    d->host.remove_event_listener(d->listener);
-    if (d->serving) d->host.remove_stream_handler(d->cfg.protocol_id);
-    d->serving = false;
-  }
-  d->scope.request_stop();
-  co_await d->scope.join();
+  co_await d->svc.stop();
 }
 
 Mode Dht::mode() const noexcept { return m_impl->mode; }
-bool Dht::is_server() const noexcept { return m_impl->serving; }
+bool Dht::is_server() const noexcept { return m_impl->serving(); }
 void Dht::set_mode(Mode mode) {
   m_impl->mode = mode;
   m_impl->apply_mode();
@@ -678,7 +639,7 @@ void Dht::set_reachability(bool publicly_reachable) {
 
 asio::awaitable<Result<std::size_t>> Dht::bootstrap() {
   auto d = m_impl;
-  if (d->stopping) co_return errc::stopped;
+  if (d->stopping()) co_return errc::stopped;
   for (const auto& c : d->host.connections()) d->learn_server(c.remote_peer);
   if (d->table.size() == 0) co_return errc::no_peers;
   d->handler.set_self_addrs(d->self_info().addrs);
@@ -694,7 +655,7 @@ asio::awaitable<Result<PeersResult>> Dht::get_closest_peers(Bytes key) {
 asio::awaitable<Result<PeerResult>> Dht::find_peer(mf::PeerId peer) {
   auto d = m_impl;
   const auto t0 = Clock::now();
-  if (d->stopping) co_return errc::stopped;
+  if (d->stopping()) co_return errc::stopped;
   if (peer == d->host.peer_id()) co_return PeerResult{d->self_info(), {}};
   const Bytes key = peer.bytes();
   const kad::Key target = kad::Key::from_bytes(key);
@@ -703,7 +664,7 @@ asio::awaitable<Result<PeerResult>> Dht::find_peer(mf::PeerId peer) {
   auto q = make_query(*d, kad::LookupKind::find_node, key, std::move(seeds), d->lookup_config());
   q->wanted = peer;
   co_await drive(d, q);
-  if (d->stopping) co_return errc::stopped;
+  if (d->stopping()) co_return errc::stopped;
   if (q->found) co_return PeerResult{*q->found, stats_of(*q, t0)};
   // Not announced by any server (e.g. a client-mode peer), but we may know it directly.
   if (auto known = d->host.peer_store().get(peer); known && !known->addrs.empty() && d->host.is_connected(peer))
@@ -718,7 +679,7 @@ asio::awaitable<Result<PutResult>> Dht::put_value(Bytes key, Bytes value) {
 asio::awaitable<Result<ValueResult>> Dht::get_value(Bytes key) {
   auto d = m_impl;
   const auto t0 = Clock::now();
-  if (d->stopping) co_return errc::stopped;
+  if (d->stopping()) co_return errc::stopped;
   if (key.empty() || key.size() > d->cfg.engine.limits.max_key_size) co_return errc::record_too_large;
   if (!d->validators.find(key)) co_return proto::kad::errc::no_validator;
   const kad::Key target = kad::Key::from_bytes(key);
@@ -736,7 +697,7 @@ asio::awaitable<Result<ValueResult>> Dht::get_value(Bytes key) {
     lc.value_quorum = d->cfg.value_quorum;
     q = make_query(*d, kad::LookupKind::get_value, key, std::move(seeds), lc);
     co_await drive(d, q);
-    if (d->stopping) co_return errc::stopped;
+    if (d->stopping()) co_return errc::stopped;
     for (const auto& l : q->lookups)
       for (const auto& fr : l.result().records) {
         found.push_back(fr.record);
@@ -770,7 +731,7 @@ asio::awaitable<Result<ValueResult>> Dht::get_value(Bytes key) {
       out.corrected = stale.size();
       out.stats.rpcs += stale.size();
       auto f = std::make_shared<FanOut>(d->ex);  // fire and forget: nobody waits on it
-      for (auto& p : stale) (void)d->scope.spawn(fan_rpc(d, f, std::move(p), m, true), "dht correction");
+      for (auto& p : stale) (void)d->svc.spawn(fan_rpc(d, f, std::move(p), m, true), "dht correction");
     }
   }
   out.stats.elapsed = Clock::now() - t0;
@@ -782,7 +743,7 @@ asio::awaitable<Result<PutResult>> Dht::provide(Bytes key) { co_return co_await 
 asio::awaitable<Result<ProvidersResult>> Dht::find_providers(Bytes key, std::size_t limit) {
   auto d = m_impl;
   const auto t0 = Clock::now();
-  if (d->stopping) co_return errc::stopped;
+  if (d->stopping()) co_return errc::stopped;
   if (key.empty() || key.size() > d->cfg.engine.limits.max_key_size) co_return errc::record_too_large;
   limit = std::max<std::size_t>(1, limit);
   ProvidersResult out;
@@ -801,7 +762,7 @@ asio::awaitable<Result<ProvidersResult>> Dht::find_providers(Bytes key, std::siz
       lc.max_providers = std::max(lc.max_providers, limit);
       auto q = make_query(*d, kad::LookupKind::get_providers, key, std::move(seeds), lc);
       co_await drive(d, q);
-      if (d->stopping) co_return errc::stopped;
+      if (d->stopping()) co_return errc::stopped;
       for (const auto& l : q->lookups)
         for (const auto& p : l.result().providers) add(p);
       out.stats = stats_of(*q, t0);
