@@ -10,6 +10,7 @@
 
 #include "base/log.hpp"
 #include "base/secure.hpp"
+#include "coordinator/resource_validator.hpp"
 #include "crypto/keys.hpp"
 #include "node/bootstrap.hpp"
 #include "dht/dht.hpp"
@@ -309,7 +310,7 @@ Status Node::start() {
     dc.refresh_on_first_peer = true;  // bootstrap as soon as the first DHT server is identified
     auto store = dht::SqliteRecordStore::open((dir / "dht.sqlite").string(), {}, Clock::now());
     if (!store) return n.fail(store.error(), "cannot open DHT record store " + (dir / "dht.sqlite").string());
-    n.dht = std::make_unique<dht::Dht>(*n.host, std::move(dc), std::move(*store));
+    n.dht = std::make_unique<dht::Dht>(*n.host, std::move(dc), std::move(*store), coordinator::dht_validators());
     if (auto s = n.dht->start(); !s) return n.fail(s.error(), "cannot start the DHT: " + s.error().message());
     register_dht_methods(n.router, *n.dht);
     implemented.push_back("dht");

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "coordinator/resource_validator.hpp"
 #include "proto/kad/frame_reader.hpp"
 #include "proto/kad/handler.hpp"
 #include "proto/kad/lookup.hpp"
@@ -55,7 +56,7 @@ void engines(const Message& m) {
   check(table.size() <= 256 * 20);
   MemoryRecordStore records;
   ProviderStore providers;
-  auto validators = ValidatorRegistry::with_defaults();
+  auto validators = lotus::coordinator::dht_validators();  // /pk/ and the Lotus resource: namespace
   RequestHandler handler(PeerInfo{self, {}, {}}, table, records, providers, validators);
   auto r = handler.handle_request(peer(1), m, t0);
   if (r && *r) {

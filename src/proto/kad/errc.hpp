@@ -8,7 +8,8 @@
 namespace lotus::proto::kad {
 
 // Values are explicit and never reused: the control API reports errors as "kad.<value>".
-// Retired: 3 (input_backlog: FrameReader no longer buffers more than one partial frame).
+// Retired: 3 (input_backlog: FrameReader no longer buffers more than one partial frame),
+// 14 and 15 (invalid_resource_key/value: the Lotus resource validator is coordinator's).
 enum class errc {
   message_too_large = 1,     // frame length above Limits::max_message_size
   bad_length_prefix = 2,     // frame length varint not minimal or longer than 9 bytes
@@ -22,11 +23,9 @@ enum class errc {
   outdated_record = 11,      // PUT_VALUE loses against the record already stored
   no_validator = 12,         // no validator registered for the key's namespace
   invalid_pk_record = 13,    // /pk/ record: value is no public key or does not hash to the key
-  invalid_resource_key = 14, // Lotus resource key is not resource:<type>:<id>
-  invalid_resource_value = 15, // Lotus resource value is not a JSON object (or nests too deep)
   provider_not_sender = 16,  // ADD_PROVIDER lists no provider equal to the sender
   store_full = 17,           // record or provider store at capacity
-  unexpected_response_type = 18, // a lookup response of another type than the request
+  unexpected_response_type = 18,  // a lookup response of another type than the request
 };
 const std::error_category& category() noexcept;
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), category()}; }

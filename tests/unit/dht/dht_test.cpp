@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "coordinator/resource_validator.hpp"
 #include "dht/dht.hpp"
 #include "host/drive.hpp"
 #include "host/host.hpp"
@@ -52,7 +53,8 @@ class DhtTest : public ::testing::Test {
   }
   Dht& make_node(Config cfg = test_config()) {
     auto& h = make_host();
-    dhts.push_back(std::make_unique<Dht>(h, std::move(cfg)));
+    // The Lotus DHT's validators (kad's /pk/ plus the coordinator's resource: namespace).
+    dhts.push_back(std::make_unique<Dht>(h, std::move(cfg), nullptr, coordinator::dht_validators()));
     EXPECT_TRUE(dhts.back()->start().has_value());
     return *dhts.back();
   }

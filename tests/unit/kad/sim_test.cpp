@@ -150,7 +150,10 @@ class Sim {
   }
 
   DeterministicRng m_rng;
-  ValidatorRegistry m_validators = ValidatorRegistry::with_defaults();
+  // The stored keys keep the "resource:" names they had when the Lotus resource validator lived
+  // in kad, so the simulation (its RNG stream, the figures in docs/architecture.md) is the same;
+  // a stand-in validator accepts their values.
+  ValidatorRegistry m_validators = test_validators("resource:");
   Limits m_limits;
   std::vector<std::unique_ptr<Node>> m_nodes;
   std::unordered_map<mf::PeerId, std::size_t> m_index;
