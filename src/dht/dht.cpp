@@ -1,25 +1,9 @@
 #include "dht/dht.hpp"
 
 #include <algorithm>
-#include <array>
-#include <chrono>
-#include <cstdio>
-#include <ctime>
-#include <map>
-#include <set>
-#include <string>
 #include <utility>
 
-#include "base/log.hpp"
-#include "base/rng.hpp"
-#include "proto/kad/errc.hpp"
-#include "proto/kad/frame_reader.hpp"
-#include "proto/kad/handler.hpp"
-#include "proto/kad/lookup.hpp"
-#include "runtime/asio.hpp"
-#include "runtime/signal.hpp"
-#include "runtime/task_scope.hpp"
-#include "runtime/watchdog.hpp"
+#include "dht/dht_impl.hpp"
 
 namespace lotus::dht {
 
@@ -51,521 +35,14 @@ const char* to_string(Mode m) noexcept {
 
 namespace {
 
-constexpr std::size_t kReadBuf = 16 * 1024;
-constexpr std::size_t kMaxRefreshCpl = 15;
-
-// RFC 3339 with nanoseconds, as go-libp2p (RFC3339Nano) and js (@libp2p/record) write it.
-std::string rfc3339_now() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() % 1'000'000'000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[48];
-  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
-  const int m = std::snprintf(frac, sizeof frac, ".%09lldZ", static_cast<long long>(ns < 0 ? 0 : ns));
-  return std::string(buf, n) + std::string(frac, static_cast<std::size_t>(m));
-}
-
 bool lists(const std::vector<std::string>& protocols, const std::string& p) {
   return std::find(protocols.begin(), protocols.end(), p) != protocols.end();
 }
 
-void merge_stats(QueryStats& into, const kad::LookupStats& s) {
-  into.hops = std::max(into.hops, s.hops);
-  into.queried += s.responses;
-  into.rpcs += s.rpcs;
-  into.failures += s.failures + s.timeouts;
-}
-
 }  // namespace
 
-// ---------------------------------------------------------------------------------------------
-
-struct QueryState {
-  explicit QueryState(const asio::any_io_executor& ex) : sig(ex) {}
-  std::vector<kad::Lookup> lookups;
-  runtime::Signal sig;
-  std::optional<mf::PeerId> wanted;  // find_peer: stop when this peer's addrs are known
-  std::optional<kad::PeerInfo> found;
-  bool done = false;
-};
-
-struct FanOut {
-  explicit FanOut(const asio::any_io_executor& ex) : sig(ex) {}
-  runtime::Signal sig;
-  std::size_t pending = 0, ok = 0, failed = 0;
-};
-
-struct Dht::Impl : std::enable_shared_from_this<Impl> {
-  Impl(host::Host& h, Config c, std::unique_ptr<kad::RecordStore> rs, kad::ValidatorRegistry v)
-      : host(h),
-        ex(h.io_context().get_executor()),
-        cfg(std::move(c)),
-        table(h.peer_id(), cfg.engine.routing),
-        records(std::move(rs)),
-        providers(cfg.engine.providers),
-        validators(std::move(v)),
-        handler(kad::PeerInfo{h.peer_id(), {}, kad::ConnectionType::connected}, table, *records, providers,
-                validators, cfg.engine.handler),
-        scope(ex),
-        maintenance(ex) {}
-
-  host::Host& host;
-  asio::any_io_executor ex;
-  Config cfg;
-  kad::RoutingTable table;
-  std::unique_ptr<kad::RecordStore> records;
-  kad::ProviderStore providers;
-  kad::ValidatorRegistry validators;
-  kad::RequestHandler handler;
-  runtime::TaskScope scope;
-  runtime::Signal maintenance;
-  Metrics metrics;
-
-  Mode mode = Mode::server;
-  bool reachable = false;
-  bool serving = false;
-  bool started = false;
-  bool stopping = false;
-  bool refreshing = false;
-  bool republishing = false;
-  std::uint64_t listener = 0;
-  std::map<Bytes, Bytes> published;  // values we put (republished)
-  std::set<Bytes> provided;          // keys we provide (republished)
-  std::set<host::Stream*> streams;   // live streams (reset on stop)
-  std::vector<std::weak_ptr<QueryState>> queries;
-  std::vector<std::weak_ptr<FanOut>> fanouts;
-  TimePoint next_refresh = kNever, next_records = kNever, next_providers = kNever, next_sweep = kNever;
-
-  kad::PeerInfo self_info() const {
-    kad::PeerInfo me{host.peer_id(), {}, kad::ConnectionType::connected};
-    for (const auto& a : host.full_addrs()) me.addrs.push_back(a.without_peer_id());
-    if (me.addrs.size() > cfg.engine.limits.max_addrs_per_peer) me.addrs.resize(cfg.engine.limits.max_addrs_per_peer);
-    return me;
-  }
-
-  bool should_serve() const {
-    return mode == Mode::server || (mode == Mode::automatic && reachable);
-  }
-
-  void apply_mode();
-  void drain_routing_events();
-  void on_host_event(const host::Event& ev);
-  void learn_server(const mf::PeerId& peer);
-  std::vector<kad::PeerInfo> seeds(const kad::Key& target, std::size_t count);
-  kad::LookupConfig lookup_config() const {
-    kad::LookupConfig lc = cfg.engine.lookup;
-    lc.k = cfg.k;
-    lc.alpha = cfg.alpha;
-    lc.rpc_timeout = cfg.rpc_timeout;
-    return lc;
-  }
-};
-
-namespace {
-
-using ImplPtr = std::shared_ptr<Dht::Impl>;
-
-// Registers a stream for reset on stop while alive.
-class StreamGuard {
- public:
-  StreamGuard(Dht::Impl& d, host::Stream& s) : m_d(d), m_s(&s) { m_d.streams.insert(m_s); }
-  ~StreamGuard() { m_d.streams.erase(m_s); }
-  StreamGuard(const StreamGuard&) = delete;
-  StreamGuard& operator=(const StreamGuard&) = delete;
-
- private:
-  Dht::Impl& m_d;
-  host::Stream* m_s;
-};
-
-// One request on a fresh outbound stream; the response if `expect_reply`.
-asio::awaitable<Result<std::optional<kad::Message>>> rpc(ImplPtr d, kad::PeerInfo peer, kad::Message req,
-                                                         bool expect_reply) {
-  using Reply = std::optional<kad::Message>;
-  ++d->metrics.outbound_rpcs;
-  if (d->stopping) co_return errc::stopped;
-  if (!peer.addrs.empty() && !d->host.is_connected(peer.id)) d->host.peer_store().add_addrs(peer.id, peer.addrs);
-  auto s = co_await d->host.new_stream(peer.id, host::make_protocols(d->cfg.protocol_id));
-  if (!s) {
-    ++d->metrics.outbound_failures;
-    co_return s.error();
-  }
-  StreamGuard guard(*d, *s);
-  host::Stream* sp = &*s;
-  runtime::Watchdog dog(d->ex, d->cfg.rpc_timeout, [sp] { sp->reset(); });
-  Bytes frame;
-  kad::encode_frame(req, frame);
-  if (auto w = co_await s->write(frame); !w) {
-    ++d->metrics.outbound_failures;
-    co_return dog.expired() ? std::error_code(errc::query_timeout) : w.error();
-  }
-  if (!expect_reply) {
-    (void)s->close_write();
-    co_return Reply{};
-  }
-  kad::FrameReader reader(d->cfg.engine.limits);
-  std::array<std::uint8_t, kReadBuf> buf{};
-  while (true) {
-    auto next = reader.next();
-    if (!next) {
-      ++d->metrics.outbound_failures;
-      s->reset();
-      co_return next.error();
-    }
-    if (*next) {
-      (void)s->close_write();
-      co_return Reply(std::move(**next));
-    }
-    auto r = co_await s->read_some(MutBytesView(buf));
-    if (dog.expired()) {
-      ++d->metrics.outbound_failures;
-      co_return errc::query_timeout;
-    }
-    if (!r || *r == 0) {
-      ++d->metrics.outbound_failures;
-      s->reset();
-      co_return r ? std::error_code(errc::bad_response) : r.error();
-    }
-    if (auto st = reader.on_bytes(BytesView(buf.data(), *r)); !st) {
-      ++d->metrics.outbound_failures;
-      s->reset();
-      co_return st.error();
-    }
-  }
-}
-
-kad::PeerInfo with_known_addrs(Dht::Impl& d, kad::PeerInfo p) {
-  if (p.addrs.empty())
-    if (auto known = d.host.peer_store().get(p.id)) p.addrs = known->addrs;
-  return p;
-}
-
-asio::awaitable<void> ping_task(ImplPtr d, kad::PeerInfo peer) {
-  kad::Message m;
-  m.type = kad::MessageType::ping;
-  auto r = co_await rpc(d, peer, std::move(m), true);
-  if (d->stopping) co_return;
-  d->table.on_ping_result(peer.id, r && *r && (*r)->type == kad::MessageType::ping, Clock::now());
-  d->drain_routing_events();
-}
-
-asio::awaitable<void> drop_stream(host::Stream s) {
-  s.reset();
-  co_return;
-}
-
-// Serves one inbound stream: several requests, answered in order.
-asio::awaitable<void> serve_stream(ImplPtr d, host::Stream s) {
-  const mf::PeerId from = s.remote_peer();
-  StreamGuard guard(*d, s);
-  d->learn_server(from);
-  kad::FrameReader reader(d->cfg.engine.limits);
-  std::array<std::uint8_t, kReadBuf> buf{};
-  std::size_t handled = 0;
-  host::Stream* sp = &s;
-  while (!d->stopping) {
-    runtime::Watchdog dog(d->ex, d->cfg.inbound_idle_timeout, [sp] { sp->reset(); });
-    auto r = co_await s.read_some(MutBytesView(buf));
-    dog.disarm();
-    if (!r || *r == 0) break;
-    if (auto st = reader.on_bytes(BytesView(buf.data(), *r)); !st) {
-      ++d->metrics.inbound_errors;
-      LOTUS_LOG(debug, "dht", "inbound from " + from.to_string() + ": " + st.error().message());
-      s.reset();
-      co_return;
-    }
-    while (true) {
-      auto next = reader.next();
-      if (!next) {
-        ++d->metrics.inbound_errors;
-        LOTUS_LOG(debug, "dht", "inbound from " + from.to_string() + ": " + next.error().message());
-        s.reset();
-        co_return;
-      }
-      if (!*next) break;
-      kad::Message& req = **next;
-      if (++handled > d->cfg.max_requests_per_stream) {
-        ++d->metrics.inbound_errors;
-        s.reset();
-        co_return;
-      }
-      ++d->metrics.inbound_requests;
-      if (req.type == kad::MessageType::put_value && req.record) req.record->time_received = rfc3339_now();
-      auto reply = d->handler.handle_request(from, req, Clock::now());
-      if (!reply) {
-        ++d->metrics.inbound_errors;
-        LOTUS_LOG(debug, "dht", "request from " + from.to_string() + " refused: " + reply.error().message());
-        s.reset();
-        co_return;
-      }
-      if (*reply) {
-        Bytes out;
-        kad::encode_frame(**reply, out);
-        if (!co_await s.write(out)) co_return;
-      }
-    }
-  }
-  (void)s.close_write();
-}
-
-asio::awaitable<void> lookup_rpc(ImplPtr d, std::shared_ptr<QueryState> q, std::size_t index, kad::Request req) {
-  auto r = co_await rpc(d, req.peer, std::move(req.message), true);
-  const auto now = Clock::now();
-  if (d->stopping) co_return;
-  if (r && *r) {
-    kad::PeerInfo responder = with_known_addrs(*d, req.peer);
-    (void)d->table.update(responder, true, now);
-    if (q->wanted && !q->found) {
-      if (responder.id == *q->wanted) {
-        q->found = responder;
-      } else {
-        for (const auto& p : (*r)->closer_peers)
-          if (p.id == *q->wanted && !p.addrs.empty()) q->found = p;
-      }
-    }
-    if (!q->done) q->lookups[index].on_response(req.peer.id, std::move(**r), now);
-  } else {
-    (void)d->table.remove(req.peer.id, now);
-    if (!q->done) q->lookups[index].on_failure(req.peer.id, now);
-  }
-  d->drain_routing_events();
-  q->sig.notify();
-}
-
-// Runs the query's lookups until all finished, the wanted peer is found, the deadline passes
-// or the service stops.
-asio::awaitable<void> drive(ImplPtr d, std::shared_ptr<QueryState> q) {
-  const auto deadline = Clock::now() + d->cfg.query_timeout;
-  d->queries.push_back(q);
-  ++d->metrics.queries;
-  for (auto& l : q->lookups) l.start(Clock::now());
-  while (true) {
-    bool all_done = true;
-    TimePoint next = deadline;
-    for (std::size_t i = 0; i < q->lookups.size(); ++i) {
-      auto& l = q->lookups[i];
-      while (auto req = l.poll_request()) {
-        const mf::PeerId id = req->peer.id;
-        if (!d->scope.spawn(lookup_rpc(d, q, i, std::move(*req)), "dht lookup rpc")) l.on_failure(id, Clock::now());
-      }
-      all_done = all_done && l.finished();
-      next = std::min(next, l.deadline());
-    }
-    if (all_done || q->found || d->stopping || Clock::now() >= deadline) break;
-    (void)co_await q->sig.wait_until(next);
-    for (auto& l : q->lookups) l.on_timeout(Clock::now());
-  }
-  q->done = true;
-  std::erase_if(d->queries, [](const auto& w) { return w.expired(); });
-}
-
-asio::awaitable<void> fan_rpc(ImplPtr d, std::shared_ptr<FanOut> f, kad::PeerInfo peer, kad::Message m,
-                              bool expect_reply) {
-  auto r = co_await rpc(d, peer, m, expect_reply);
-  bool ok = r.has_value();
-  if (ok && expect_reply)
-    ok = *r && (*r)->type == m.type && (*r)->record.has_value() == m.record.has_value() &&
-         (!m.record || ((*r)->record->key == m.record->key && (*r)->record->value == m.record->value));
-  ++(ok ? f->ok : f->failed);
-  --f->pending;
-  f->sig.notify();
-}
-
-// Sends `m` to every peer concurrently; waits for all (or the query deadline).
-asio::awaitable<std::pair<std::size_t, std::size_t>> fan_out(ImplPtr d, std::vector<kad::PeerInfo> peers,
-                                                             kad::Message m, bool expect_reply) {
-  auto f = std::make_shared<FanOut>(d->ex);
-  d->fanouts.push_back(f);
-  for (auto& p : peers) {
-    ++f->pending;
-    if (!d->scope.spawn(fan_rpc(d, f, std::move(p), m, expect_reply), "dht fan-out rpc")) {
-      --f->pending;
-      ++f->failed;
-    }
-  }
-  const auto deadline = Clock::now() + d->cfg.query_timeout;
-  while (f->pending > 0 && !d->stopping) {
-    if (!co_await f->sig.wait_until(deadline)) break;
-  }
-  std::erase_if(d->fanouts, [](const auto& w) { return w.expired(); });
-  co_return std::pair{f->ok, f->failed + f->pending};
-}
-
-std::shared_ptr<QueryState> make_query(Dht::Impl& d, kad::LookupKind kind, const Bytes& key,
-                                       std::vector<kad::PeerInfo> seeds, kad::LookupConfig lc) {
-  auto q = std::make_shared<QueryState>(d.ex);
-  const std::size_t paths = std::max<std::size_t>(1, std::min(d.cfg.disjoint_paths, seeds.size()));
-  std::vector<std::vector<kad::PeerInfo>> split(paths);
-  for (std::size_t i = 0; i < seeds.size(); ++i) split[i % paths].push_back(std::move(seeds[i]));
-  for (auto& s : split) q->lookups.emplace_back(kind, key, d.host.peer_id(), std::move(s), lc, &d.validators);
-  return q;
-}
-
-// Closest responders over all paths, nearest first, at most k.
-std::vector<kad::PeerInfo> merged_closest(const QueryState& q, const kad::Key& target, std::size_t k) {
-  std::vector<kad::PeerInfo> all;
-  for (const auto& l : q.lookups)
-    for (const auto& p : l.result().closest)
-      if (std::none_of(all.begin(), all.end(), [&](const auto& x) { return x.id == p.id; })) all.push_back(p);
-  std::sort(all.begin(), all.end(), [&](const auto& a, const auto& b) {
-    return target.distance(kad::Key::from_peer(a.id)) < target.distance(kad::Key::from_peer(b.id));
-  });
-  if (all.size() > k) all.erase(all.begin() + static_cast<std::ptrdiff_t>(k), all.end());
-  return all;
-}
-
-QueryStats stats_of(const QueryState& q, TimePoint started) {
-  QueryStats s;
-  for (const auto& l : q.lookups) merge_stats(s, l.stats());
-  s.elapsed = Clock::now() - started;
-  return s;
-}
-
-asio::awaitable<Result<PeersResult>> closest_peers(ImplPtr d, Bytes key) {
-  const auto t0 = Clock::now();
-  const kad::Key target = kad::Key::from_bytes(key);
-  auto seeds = d->seeds(target, d->cfg.k);
-  if (seeds.empty()) co_return errc::no_peers;
-  auto q = make_query(*d, kad::LookupKind::find_node, key, std::move(seeds), d->lookup_config());
-  co_await drive(d, q);
-  if (d->stopping) co_return errc::stopped;
-  PeersResult out{merged_closest(*q, target, d->cfg.k), stats_of(*q, t0)};
-  if (out.peers.empty()) co_return errc::no_response;
-  co_return out;
-}
-
-asio::awaitable<Result<PutResult>> do_put(ImplPtr d, Bytes key, Bytes value) {
-  const auto t0 = Clock::now();
-  const auto& lim = d->cfg.engine.limits;
-  if (key.empty() || key.size() > lim.max_key_size || value.size() > lim.max_value_size)
-    co_return errc::record_too_large;
-  if (auto v = d->validators.validate(key, value); !v) co_return v.error();
-  kad::Record rec{key, value, rfc3339_now()};
-  (void)d->records->put(rec, Clock::now());
-  d->published[key] = value;
-  auto peers = co_await closest_peers(d, key);
-  if (!peers) co_return peers.error();
-  kad::Message m;
-  m.type = kad::MessageType::put_value;
-  m.key = key;
-  m.record = kad::Record{key, value, {}};
-  PutResult out;
-  out.attempted = peers->peers.size();
-  auto [ok, failed] = co_await fan_out(d, std::move(peers->peers), std::move(m), true);
-  out.stored = ok;
-  out.stats = peers->stats;
-  out.stats.rpcs += out.attempted;
-  out.stats.failures += failed;
-  out.stats.elapsed = Clock::now() - t0;
-  if (out.stored == 0) co_return errc::not_stored;
-  co_return out;
-}
-
-asio::awaitable<Result<PutResult>> do_provide(ImplPtr d, Bytes key) {
-  const auto t0 = Clock::now();
-  if (key.empty() || key.size() > d->cfg.engine.limits.max_key_size) co_return errc::record_too_large;
-  const kad::PeerInfo me = d->self_info();
-  (void)d->providers.add(key, me, Clock::now());
-  d->provided.insert(key);
-  auto peers = co_await closest_peers(d, key);
-  if (!peers) co_return peers.error();
-  kad::Message m;
-  m.type = kad::MessageType::add_provider;
-  m.key = key;
-  m.provider_peers.push_back(me);
-  PutResult out;
-  out.attempted = peers->peers.size();
-  auto [ok, failed] = co_await fan_out(d, std::move(peers->peers), std::move(m), false);
-  out.stored = ok;
-  out.stats = peers->stats;
-  out.stats.rpcs += out.attempted;
-  out.stats.failures += failed;
-  out.stats.elapsed = Clock::now() - t0;
-  if (out.stored == 0) co_return errc::not_stored;
-  co_return out;
-}
-
-asio::awaitable<void> refresh_task(ImplPtr d) {
-  ++d->metrics.refreshes;
-  d->handler.set_self_addrs(d->self_info().addrs);
-  (void)co_await closest_peers(d, d->host.peer_id().bytes());
-  // One random-key lookup per bucket up to the deepest non-empty one.
-  std::size_t deepest = 0;
-  for (std::size_t i = 0; i <= kMaxRefreshCpl; ++i)
-    if (!d->table.bucket_peers(i).empty()) deepest = i;
-  SystemRng rng;
-  for (std::size_t cpl = 0; cpl <= deepest && !d->stopping; ++cpl) {
-    Bytes key(32);
-    do rng.fill(key);
-    while (kad::common_prefix_length(kad::Key::from_bytes(key), d->table.local_key()) != cpl);
-    (void)co_await closest_peers(d, std::move(key));
-  }
-  d->refreshing = false;
-}
-
-asio::awaitable<void> republish_task(ImplPtr d, bool records, bool providers) {
-  if (records) {
-    auto copy = d->published;
-    for (auto& [k, v] : copy) {
-      if (d->stopping) break;
-      (void)co_await do_put(d, k, v);
-      ++d->metrics.republished;
-    }
-  }
-  if (providers) {
-    auto copy = d->provided;
-    for (const auto& k : copy) {
-      if (d->stopping) break;
-      (void)co_await do_provide(d, k);
-      ++d->metrics.republished;
-    }
-  }
-  d->republishing = false;
-}
-
-asio::awaitable<void> maintenance_task(ImplPtr d) {
-  while (!d->stopping) {
-    const auto now = Clock::now();
-    if (now >= d->next_sweep) {
-      d->records->expire(now);
-      d->providers.expire(now);
-      d->next_sweep = now + d->cfg.sweep_interval;
-    }
-    if (now >= d->next_refresh) {
-      d->next_refresh = now + d->cfg.refresh_interval;
-      if (!d->refreshing && d->table.size() > 0) {
-        d->refreshing = true;
-        if (!d->scope.spawn(refresh_task(d), "dht refresh")) d->refreshing = false;
-      }
-    }
-    const bool rec = now >= d->next_records, prov = now >= d->next_providers;
-    if (rec) d->next_records = now + d->cfg.record_republish_interval;
-    if (prov) d->next_providers = now + d->cfg.provider_republish_interval;
-    if ((rec || prov) && !d->republishing) {
-      d->republishing = true;
-      if (!d->scope.spawn(republish_task(d, rec, prov), "dht republish")) d->republishing = false;
-    }
-    d->table.on_timeout(now);
-    d->drain_routing_events();
-    const TimePoint next = std::min({d->next_sweep, d->next_refresh, d->next_records, d->next_providers,
-                                     d->table.deadline()});
-    (void)co_await d->maintenance.wait_until(next);
-  }
-}
-
-}  // namespace
-
-void Dht::Impl::drain_routing_events() {
-  while (auto ev = table.poll_event()) {
-    if (auto* ping = std::get_if<kad::PingRequest>(&*ev)) {
-      if (!scope.spawn(ping_task(shared_from_this(), ping->peer), "dht ping"))
-        table.on_ping_result(ping->peer.id, false, Clock::now());
-    }
-  }
-}
+using detail::maintenance_task;
+using detail::serve_stream;
 
 void Dht::Impl::learn_server(const mf::PeerId& peer) {
   auto info = host.peer_store().get(peer);
@@ -575,7 +52,7 @@ void Dht::Impl::learn_server(const mf::PeerId& peer) {
 }
 
 void Dht::Impl::on_host_event(const host::Event& ev) {
-  if (stopping) return;
+  if (stopping()) return;
   if (const auto* id = std::get_if<host::PeerIdentified>(&ev)) {
     const bool server = lists(id->info.protocols, cfg.protocol_id);
     const bool was_empty = table.size() == 0;
@@ -604,19 +81,15 @@ std::vector<kad::PeerInfo> Dht::Impl::seeds(const kad::Key& target, std::size_t 
 }
 
 void Dht::Impl::apply_mode() {
-  const bool want = should_serve() && started && !stopping;
-  if (want == serving) return;
-  serving = want;
+  const bool want = should_serve() && started && !stopping();
+  if (want == serving()) return;
   if (want) {
     std::weak_ptr<Impl> weak = shared_from_this();
-    host.set_stream_handler(cfg.protocol_id, [weak](host::Stream s) -> asio::awaitable<void> {
-      // Not a coroutine itself: hands the stream to serve_stream, which owns what it uses.
-      auto d = weak.lock();
-      if (!d) return drop_stream(std::move(s));
-      return serve_stream(std::move(d), std::move(s));
-    });
+    // Not a coroutine itself: hands the stream to serve_stream, which owns what it uses.
+    svc.handle(cfg.protocol_id, [weak](host::Stream& s) { return serve_stream(weak.lock(), s); },
+               host::ProtocolService::Run::in_host_task);
   } else {
-    host.remove_stream_handler(cfg.protocol_id);
+    svc.unhandle(cfg.protocol_id);
   }
 }
 
@@ -641,28 +114,22 @@ Dht::Dht(host::Host& h, Config config, std::unique_ptr<kad::RecordStore> records
 }
 
 Dht::~Dht() {
-  if (m_impl && m_impl->started && !m_impl->stopping) {
-    // Not stopped: detach from the host at least (tasks end with the host).
-    m_impl->stopping = true;
-    m_impl->host.remove_event_listener(m_impl->listener);
-    if (m_impl->serving) m_impl->host.remove_stream_handler(m_impl->cfg.protocol_id);
-    m_impl->scope.request_stop();
-  }
+  // Not stopped: detach from the host and ask every task to end (they hold the Impl).
+  if (m_impl && m_impl->started) m_impl->svc.request_stop();
 }
 
 Status Dht::start() {
   auto& d = *m_impl;
   if (d.started) return {};
-  if (d.stopping || d.host.stopped()) return errc::stopped;
+  if (d.stopping() || d.host.stopped()) return errc::stopped;
   d.started = true;
   std::weak_ptr<Impl> weak = m_impl;
-  d.listener = d.host.add_event_listener([weak](const host::Event& ev) {
+  d.svc.listen([weak](const host::Event& ev) {
     if (auto p = weak.lock()) p->on_host_event(ev);
   });
-  d.scope.add_stop_callback([weak] {
+  d.svc.on_stop([weak] {  // after the scaffold reset our live streams
     auto p = weak.lock();
     if (!p) return;
-    for (auto* s : std::vector<host::Stream*>(p->streams.begin(), p->streams.end())) s->reset();
     for (auto& w : p->queries)
       if (auto q = w.lock()) q->sig.notify();
     for (auto& w : p->fanouts)
@@ -678,28 +145,17 @@ Status Dht::start() {
   d.apply_mode();
   // Servers we are already connected to.
   for (const auto& c : d.host.connections()) d.learn_server(c.remote_peer);
-  if (!d.scope.spawn(maintenance_task(m_impl), "dht maintenance")) return errc::stopped;
+  if (!d.svc.spawn(maintenance_task(m_impl), "dht maintenance")) return errc::stopped;
   return {};
 }
 
 asio::awaitable<void> Dht::stop() {
   auto d = m_impl;
-  if (d->stopping) {
-    co_await d->scope.join();
-    co_return;
-  }
-  d->stopping = true;
-  if (d->started) {
-    d->host.remove_event_listener(d->listener);
-    if (d->serving) d->host.remove_stream_handler(d->cfg.protocol_id);
-    d->serving = false;
-  }
-  d->scope.request_stop();
-  co_await d->scope.join();
+  co_await d->svc.stop();
 }
 
 Mode Dht::mode() const noexcept { return m_impl->mode; }
-bool Dht::is_server() const noexcept { return m_impl->serving; }
+bool Dht::is_server() const noexcept { return m_impl->serving(); }
 void Dht::set_mode(Mode mode) {
   m_impl->mode = mode;
   m_impl->apply_mode();
@@ -707,141 +163,6 @@ void Dht::set_mode(Mode mode) {
 void Dht::set_reachability(bool publicly_reachable) {
   m_impl->reachable = publicly_reachable;
   m_impl->apply_mode();
-}
-
-asio::awaitable<Result<std::size_t>> Dht::bootstrap() {
-  auto d = m_impl;
-  if (d->stopping) co_return errc::stopped;
-  for (const auto& c : d->host.connections()) d->learn_server(c.remote_peer);
-  if (d->table.size() == 0) co_return errc::no_peers;
-  d->handler.set_self_addrs(d->self_info().addrs);
-  auto r = co_await closest_peers(d, d->host.peer_id().bytes());
-  if (!r) co_return r.error();
-  co_return d->table.size();
-}
-
-asio::awaitable<Result<PeersResult>> Dht::get_closest_peers(Bytes key) {
-  co_return co_await closest_peers(m_impl, std::move(key));
-}
-
-asio::awaitable<Result<PeerResult>> Dht::find_peer(mf::PeerId peer) {
-  auto d = m_impl;
-  const auto t0 = Clock::now();
-  if (d->stopping) co_return errc::stopped;
-  if (peer == d->host.peer_id()) co_return PeerResult{d->self_info(), {}};
-  const Bytes key = peer.bytes();
-  const kad::Key target = kad::Key::from_bytes(key);
-  auto seeds = d->seeds(target, d->cfg.k);
-  if (seeds.empty()) co_return errc::no_peers;
-  auto q = make_query(*d, kad::LookupKind::find_node, key, std::move(seeds), d->lookup_config());
-  q->wanted = peer;
-  co_await drive(d, q);
-  if (d->stopping) co_return errc::stopped;
-  if (q->found) co_return PeerResult{*q->found, stats_of(*q, t0)};
-  // Not announced by any server (e.g. a client-mode peer), but we may know it directly.
-  if (auto known = d->host.peer_store().get(peer); known && !known->addrs.empty() && d->host.is_connected(peer))
-    co_return PeerResult{kad::PeerInfo{peer, known->addrs, kad::ConnectionType::connected}, stats_of(*q, t0)};
-  co_return errc::not_found;
-}
-
-asio::awaitable<Result<PutResult>> Dht::put_value(Bytes key, Bytes value) {
-  co_return co_await do_put(m_impl, std::move(key), std::move(value));
-}
-
-asio::awaitable<Result<ValueResult>> Dht::get_value(Bytes key) {
-  auto d = m_impl;
-  const auto t0 = Clock::now();
-  if (d->stopping) co_return errc::stopped;
-  if (key.empty() || key.size() > d->cfg.engine.limits.max_key_size) co_return errc::record_too_large;
-  if (!d->validators.find(key)) co_return proto::kad::errc::no_validator;
-  const kad::Key target = kad::Key::from_bytes(key);
-  std::vector<kad::Record> found;
-  std::vector<mf::PeerId> holders;  // parallel to found; our id for the local record
-  if (auto local = d->records->get(key, Clock::now()); local && d->validators.validate(key, local->value)) {
-    found.push_back(*local);
-    holders.push_back(d->host.peer_id());
-  }
-  auto seeds = d->seeds(target, d->cfg.k);
-  const bool no_seeds = seeds.empty();
-  std::shared_ptr<QueryState> q;
-  if (!no_seeds) {
-    auto lc = d->lookup_config();
-    lc.value_quorum = d->cfg.value_quorum;
-    q = make_query(*d, kad::LookupKind::get_value, key, std::move(seeds), lc);
-    co_await drive(d, q);
-    if (d->stopping) co_return errc::stopped;
-    for (const auto& l : q->lookups)
-      for (const auto& fr : l.result().records) {
-        found.push_back(fr.record);
-        holders.push_back(fr.from);
-      }
-  }
-  if (found.empty()) co_return no_seeds ? errc::no_peers : errc::not_found;
-  std::vector<BytesView> values;
-  for (const auto& r : found) values.push_back(r.value);
-  auto best = d->validators.select(key, values);
-  if (!best) co_return best.error();
-  ValueResult out;
-  out.record = found[*best];
-  out.records_seen = found.size();
-  if (q) {
-    out.stats = stats_of(*q, t0);
-    // Correct stale holders: peers that returned another value, and the closest that had none.
-    std::vector<kad::PeerInfo> stale;
-    for (std::size_t i = 0; i < found.size(); ++i)
-      if (found[i].value != out.record.value && holders[i] != d->host.peer_id())
-        stale.push_back(with_known_addrs(*d, kad::PeerInfo{holders[i], {}, kad::ConnectionType::not_connected}));
-    for (const auto& l : q->lookups)
-      for (const auto& p : l.result().peers_without_record)
-        if (std::none_of(stale.begin(), stale.end(), [&](const auto& x) { return x.id == p.id; }))
-          stale.push_back(p);
-    if (!stale.empty()) {
-      kad::Message m;
-      m.type = kad::MessageType::put_value;
-      m.key = key;
-      m.record = kad::Record{key, out.record.value, {}};
-      out.corrected = stale.size();
-      out.stats.rpcs += stale.size();
-      auto f = std::make_shared<FanOut>(d->ex);  // fire and forget: nobody waits on it
-      for (auto& p : stale) (void)d->scope.spawn(fan_rpc(d, f, std::move(p), m, true), "dht correction");
-    }
-  }
-  out.stats.elapsed = Clock::now() - t0;
-  co_return out;
-}
-
-asio::awaitable<Result<PutResult>> Dht::provide(Bytes key) { co_return co_await do_provide(m_impl, std::move(key)); }
-
-asio::awaitable<Result<ProvidersResult>> Dht::find_providers(Bytes key, std::size_t limit) {
-  auto d = m_impl;
-  const auto t0 = Clock::now();
-  if (d->stopping) co_return errc::stopped;
-  if (key.empty() || key.size() > d->cfg.engine.limits.max_key_size) co_return errc::record_too_large;
-  limit = std::max<std::size_t>(1, limit);
-  ProvidersResult out;
-  auto add = [&](const kad::PeerInfo& p) {
-    if (out.providers.size() >= limit) return;
-    if (std::none_of(out.providers.begin(), out.providers.end(), [&](const auto& x) { return x.id == p.id; }))
-      out.providers.push_back(p);
-  };
-  for (const auto& p : d->providers.get(key, Clock::now(), limit)) add(p);
-  if (out.providers.size() < limit) {
-    auto seeds = d->seeds(kad::Key::from_bytes(key), d->cfg.k);
-    if (seeds.empty() && out.providers.empty()) co_return errc::no_peers;
-    if (!seeds.empty()) {
-      auto lc = d->lookup_config();
-      lc.provider_quorum = limit - out.providers.size();
-      lc.max_providers = std::max(lc.max_providers, limit);
-      auto q = make_query(*d, kad::LookupKind::get_providers, key, std::move(seeds), lc);
-      co_await drive(d, q);
-      if (d->stopping) co_return errc::stopped;
-      for (const auto& l : q->lookups)
-        for (const auto& p : l.result().providers) add(p);
-      out.stats = stats_of(*q, t0);
-    }
-  }
-  out.stats.elapsed = Clock::now() - t0;
-  co_return out;
 }
 
 void Dht::add_server(const mf::PeerId& peer, std::vector<mf::Multiaddr> addrs) {

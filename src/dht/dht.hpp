@@ -143,7 +143,8 @@ struct Metrics {
 class Dht {
  public:
   // `records`: the record store to use (e.g. SqliteRecordStore); null = a MemoryRecordStore.
-  // `validators`: defaults to ValidatorRegistry::with_defaults() ("/pk/", "resource:").
+  // `validators`: defaults to ValidatorRegistry::with_defaults() ("/pk/"); the Lotus DHT passes
+  // coordinator::dht_validators() (adds "resource:").
   Dht(host::Host& host, Config config = {}, std::unique_ptr<kad::RecordStore> records = nullptr,
       std::optional<kad::ValidatorRegistry> validators = std::nullopt);
   ~Dht();

@@ -6,6 +6,7 @@
 #include "base/log.hpp"
 #include "base/rng.hpp"
 #include "host/detail.hpp"
+#include "host/drive.hpp"
 #include "proto/identify/info.hpp"
 #include "proto/identify/requester.hpp"
 #include "proto/identify/responder.hpp"
@@ -88,23 +89,7 @@ asio::awaitable<id::Event> read_identify(Host::Impl& h, Stream& s, const mf::Pee
   id::Config cfg;
   cfg.timeout = h.cfg.identify_timeout;
   id::Requester req(remote, kind, cfg, Clock::now());
-  runtime::Watchdog dog(h.ex, req.deadline(), [&s] { s.reset(); });
-  std::array<std::uint8_t, kReadBuf> buf{};
-  while (!req.finished()) {
-    auto r = co_await s.read_some(MutBytesView(buf));
-    if (dog.expired()) {
-      req.on_timeout(Clock::now());
-      if (!req.finished()) co_return id::Failed{errc::identify_failed};
-      break;
-    }
-    if (!r) co_return id::Failed{r.error()};
-    if (*r == 0) {
-      req.on_eof(Clock::now());
-      break;
-    }
-    req.on_bytes(BytesView(buf.data(), *r), Clock::now());
-  }
-  dog.disarm();
+  if (auto st = co_await drive(s, req, kReadBuf); !st) co_return id::Failed{st.error()};
   auto ev = req.poll_event();
   if (!ev) co_return id::Failed{errc::identify_failed};
   co_return std::move(*ev);

@@ -6,11 +6,12 @@
 #include <set>
 
 #include "base/log.hpp"
+#include "host/drive.hpp"
+#include "host/protocol_service.hpp"
 #include "proto/gossipsub/frame_decoder.hpp"
 #include "proto/record/peer_record.hpp"
 #include "runtime/asio.hpp"
 #include "runtime/signal.hpp"
-#include "runtime/task_scope.hpp"
 
 namespace lotus::pubsub {
 
@@ -140,7 +141,7 @@ struct PubSub::Impl : std::enable_shared_from_this<PubSub::Impl> {
         key(std::move(k)),
         cfg(std::move(c)),
         router(h.peer_id(), &key, cfg.router, rng, Clock::now()),
-        scope(h.io_context().get_executor()),
+        svc(h),
         heartbeat_wake(h.io_context().get_executor()) {}
 
   struct PendingValidation {
@@ -153,16 +154,13 @@ struct PubSub::Impl : std::enable_shared_from_this<PubSub::Impl> {
   crypto::PrivateKey key;
   Config cfg;
   gs::Router router;
-  runtime::TaskScope scope;
+  host::ProtocolService svc;  // handlers, listener, inbound streams, tasks
   runtime::Signal heartbeat_wake;
   bool started = false;
-  bool stopping = false;
-  std::uint64_t listener = 0;
   std::map<mf::PeerId, std::shared_ptr<PeerState>> peers;
   std::map<std::string, std::vector<std::shared_ptr<Subscription::State>>> subs;
   std::map<std::string, Validator> validators;
   std::vector<PendingValidation> to_validate;
-  std::set<std::shared_ptr<host::Stream>> inbound_streams;
   std::set<mf::PeerId> px_dialing;
   std::vector<std::weak_ptr<runtime::Signal>> change_waiters;
   Stats stats;
@@ -174,7 +172,26 @@ struct PubSub::Impl : std::enable_shared_from_this<PubSub::Impl> {
       if (auto sig = x.lock()) sig->notify();
   }
 
-  bool running() const { return started && !stopping; }
+  bool stopping() const noexcept { return svc.stopping(); }
+  bool running() const { return started && !stopping(); }
+
+  // Stop: every peer is closed (writers end, outbound streams reset), every subscription
+  // closed, the heartbeat and wait_until() waiters woken.
+  void close_all() {
+    for (auto& [p, st] : peers) {
+      st->closed = true;
+      st->wake.notify();
+      if (st->outbound) st->outbound->reset();
+    }
+    for (auto& [t, v] : subs)
+      for (auto& s : v) {
+        s->closed = true;
+        s->signal.notify();
+      }
+    subs.clear();
+    heartbeat_wake.notify();
+    notify_change();
+  }
 
   std::shared_ptr<PeerState> peer_state(const mf::PeerId& p) {
     auto& slot = peers[p];
@@ -258,7 +275,7 @@ asio::awaitable<void> writer_task(std::shared_ptr<PubSub::Impl> impl, mf::PeerId
   }
   auto stream = std::make_shared<host::Stream>(std::move(*opened));
   const auto proto = gs::protocol_from_id(stream->protocol());
-  if (st->closed || impl->stopping || !proto) {
+  if (st->closed || impl->stopping() || !proto) {
     stream->reset();
     st->writer = false;
     impl->forget_if_idle(peer, st);
@@ -271,8 +288,8 @@ asio::awaitable<void> writer_task(std::shared_ptr<PubSub::Impl> impl, mf::PeerId
   bool failed = false;
   Bytes batch;
   while (true) {
-    while (st->queue.empty() && !st->closed && !impl->stopping) co_await st->wake.wait();
-    if (st->closed || impl->stopping) break;
+    while (st->queue.empty() && !st->closed && !impl->stopping()) co_await st->wake.wait();
+    if (st->closed || impl->stopping()) break;
     batch.clear();
     while (!st->queue.empty() &&
            (batch.empty() || batch.size() + st->queue.front().size() <= impl->cfg.max_batch_bytes)) {
@@ -294,60 +311,48 @@ asio::awaitable<void> writer_task(std::shared_ptr<PubSub::Impl> impl, mf::PeerId
   if (failed) impl->drop_peer(peer, st);
 }
 
-asio::awaitable<void> inbound_task(std::shared_ptr<PubSub::Impl> impl, std::shared_ptr<host::Stream> stream) {
-  const mf::PeerId peer = stream->remote_peer();
-  const auto proto = gs::protocol_from_id(stream->protocol());
-  if (!proto || impl->stopping) {
-    stream->reset();
+// One inbound pubsub stream, as a task of the service's scope (the scaffold owns `stream`, and
+// resets it on stop, for the whole call).
+asio::awaitable<void> inbound_task(std::shared_ptr<PubSub::Impl> impl, host::Stream& stream) {
+  if (!impl) co_return;
+  const mf::PeerId peer = stream.remote_peer();
+  const auto proto = gs::protocol_from_id(stream.protocol());
+  if (!proto || impl->stopping()) {
+    stream.reset();
     co_return;
   }
   auto st = impl->peer_state(peer);
   if (st->inbound >= impl->cfg.max_inbound_streams_per_peer) {
     ++impl->stats.streams_refused;
-    stream->reset();
+    stream.reset();
     co_return;
   }
   ++st->inbound;
   ++impl->stats.streams_inbound;
-  impl->inbound_streams.insert(stream);
   impl->register_peer(peer, st, *proto, false);
   impl->ensure_outbound(peer);
 
-  gs::FrameDecoder decoder(impl->cfg.router.limits);
-  Bytes buf(impl->cfg.read_buffer);
-  while (!st->closed && !impl->stopping) {
-    auto n = co_await stream->read_some(MutBytesView(buf));
-    if (!n || *n == 0) break;
-    auto fed = decoder.on_bytes(BytesView(buf.data(), *n));
-    while (auto rpc = decoder.next()) {
-      if (st->closed || impl->stopping) break;
-      ++impl->stats.rpcs_received;
-      if (st->in_router) (void)impl->router.on_rpc(peer, *rpc, Clock::now());
-    }
-    impl->drain();
-    if (!fed) {
+  host::FramedReader in(stream, gs::FrameDecoder(impl->cfg.router.limits), impl->cfg.read_buffer);
+  while (!st->closed && !impl->stopping()) {
+    auto rpc = co_await in.next();
+    if (!rpc) {
       ++impl->stats.rpcs_malformed;
-      LOTUS_LOG(debug, "pubsub", "malformed RPC from " + peer.to_string() + ": " + fed.error().message());
-      stream->reset();
+      LOTUS_LOG(debug, "pubsub", "malformed RPC from " + peer.to_string() + ": " + rpc.error().message());
+      stream.reset();
       break;
     }
+    if (!*rpc || st->closed || impl->stopping()) break;
+    ++impl->stats.rpcs_received;
+    if (st->in_router) (void)impl->router.on_rpc(peer, **rpc, Clock::now());
+    impl->drain();
   }
-  impl->inbound_streams.erase(stream);
   --st->inbound;
   if (!st->closed && st->in_router && !impl->host.is_connected(peer)) impl->drop_peer(peer, st);
   impl->forget_if_idle(peer, st);
 }
 
-// The host's handler only hands the stream to a task of our scope (so stop() can join it);
-// a refused spawn drops the stream, which resets it.
-asio::awaitable<void> inbound_entry(std::shared_ptr<PubSub::Impl> impl, host::Stream s) {
-  auto stream = std::make_shared<host::Stream>(std::move(s));
-  if (!impl->stopping) impl->scope.spawn(inbound_task(impl, std::move(stream)), "pubsub inbound");
-  co_return;
-}
-
 asio::awaitable<void> heartbeat_task(std::shared_ptr<PubSub::Impl> impl) {
-  while (!impl->stopping) {
+  while (!impl->stopping()) {
     const auto now = Clock::now();
     if (now >= impl->router.deadline()) {
       impl->router.on_heartbeat(now);
@@ -367,7 +372,7 @@ asio::awaitable<void> validate_task(std::shared_ptr<PubSub::Impl> impl, Validato
     LOTUS_LOG(error, "pubsub", std::string("validator threw: ") + e.what());
   }
   if (r == ValidationResult::pending) r = ValidationResult::ignore;
-  if (impl->stopping) co_return;
+  if (impl->stopping()) co_return;
   (void)impl->router.report_validation(message.id, r, Clock::now());
   impl->drain();
 }
@@ -385,7 +390,7 @@ void PubSub::Impl::ensure_outbound(const mf::PeerId& p) {
   auto st = peer_state(p);
   if (st->writer) return;
   st->writer = true;
-  if (!scope.spawn(writer_task(shared_from_this(), p, st), "pubsub writer")) st->writer = false;
+  if (!svc.spawn(writer_task(shared_from_this(), p, st), "pubsub writer")) st->writer = false;
 }
 
 void PubSub::Impl::on_host_event(const host::Event& e) {
@@ -439,9 +444,9 @@ void PubSub::Impl::drain() {
     for (auto& v : batch) {
       ++stats.validations_started;
       const MessageId id = v.message.id;
-      if (!scope.spawn(validate_task(shared_from_this(), std::move(v.validator), std::move(v.source),
-                                     std::move(v.message)),
-                       "pubsub validator")) {
+      if (!svc.spawn(validate_task(shared_from_this(), std::move(v.validator), std::move(v.source),
+                                   std::move(v.message)),
+                     "pubsub validator")) {
         (void)router.report_validation(id, ValidationResult::ignore, Clock::now());
       }
     }
@@ -479,7 +484,7 @@ void PubSub::Impl::exchange(const gs::PeerExchange& px) {
     auto known = host.peer_store().get(*pid);
     if (!known || known->addrs.empty()) continue;
     px_dialing.insert(*pid);
-    if (!scope.spawn(px_dial_task(shared_from_this(), *pid), "pubsub px dial")) px_dialing.erase(*pid);
+    if (!svc.spawn(px_dial_task(shared_from_this(), *pid), "pubsub px dial")) px_dialing.erase(*pid);
   }
 }
 
@@ -521,37 +526,30 @@ PubSub::PubSub(host::Host& host, crypto::PrivateKey key, Config config, Rng& rng
 }
 
 PubSub::~PubSub() {
-  // Without stop(): whatever still references the Impl (handlers, tasks) keeps it alive; the
-  // subscriptions are closed so that no waiter hangs on a dead service.
-  if (m_impl && !m_impl->stopping) {
-    m_impl->stopping = true;
-    if (m_impl->started) {
-      m_impl->host.remove_event_listener(m_impl->listener);
-      for (const auto& p : m_impl->cfg.protocols) m_impl->host.remove_stream_handler(p);
-    }
-    for (auto& [t, v] : m_impl->subs)
-      for (auto& s : v) {
-        s->closed = true;
-        s->signal.notify();
-      }
-    m_impl->scope.request_stop();
-    m_impl->heartbeat_wake.notify();
-  }
+  // Without stop(): detach from the host and ask every task to end; the tasks keep the Impl
+  // alive until they did. Subscriptions are closed (close_all) so that no waiter hangs.
+  if (m_impl) m_impl->svc.request_stop();
 }
 
 Status PubSub::start() {
   auto& impl = *m_impl;
-  if (impl.stopping) return errc::stopped;
+  if (impl.stopping()) return errc::stopped;
   if (impl.started) return {};
   impl.started = true;
   std::weak_ptr<Impl> weak = m_impl;
-  impl.listener = impl.host.add_event_listener([weak](const host::Event& e) {
+  impl.svc.listen([weak](const host::Event& e) {
     if (auto i = weak.lock()) i->on_host_event(e);
   });
+  impl.svc.on_stop([weak] {  // after the scaffold reset the inbound streams
+    if (auto i = weak.lock()) i->close_all();
+  });
+  // Inbound streams run as tasks of our scope (stop() joins them); the service bounds them
+  // itself (max_inbound_streams_per_peer).
   for (const auto& p : impl.cfg.protocols) {
-    impl.host.set_stream_handler(p, [impl_ptr = m_impl](host::Stream s) { return inbound_entry(impl_ptr, std::move(s)); });
+    impl.svc.handle(p, [weak](host::Stream& s) { return inbound_task(weak.lock(), s); },
+                    host::ProtocolService::Run::in_scope, "pubsub inbound");
   }
-  impl.scope.spawn(heartbeat_task(m_impl), "pubsub heartbeat");
+  impl.svc.spawn(heartbeat_task(m_impl), "pubsub heartbeat");
   for (const auto& c : impl.host.connections()) {
     auto info = impl.host.peer_store().get(c.remote_peer);
     if (info && impl.supports_pubsub(info->protocols)) impl.ensure_outbound(c.remote_peer);
@@ -561,32 +559,8 @@ Status PubSub::start() {
 
 asio::awaitable<void> PubSub::stop() {
   auto impl = m_impl;
-  if (!impl->started || impl->stopping) {
-    impl->stopping = true;
-    co_await impl->scope.join();
-    co_return;
-  }
-  impl->stopping = true;
-  impl->host.remove_event_listener(impl->listener);
-  for (const auto& p : impl->cfg.protocols) impl->host.remove_stream_handler(p);
-  for (auto& [p, st] : impl->peers) {
-    st->closed = true;
-    st->wake.notify();
-    if (st->outbound) st->outbound->reset();
-  }
-  for (const auto& s : impl->inbound_streams) s->reset();
-  for (auto& [t, v] : impl->subs)
-    for (auto& s : v) {
-      s->closed = true;
-      s->signal.notify();
-    }
-  impl->subs.clear();
-  impl->heartbeat_wake.notify();
-  impl->notify_change();
-  impl->scope.request_stop();
-  co_await impl->scope.join();
+  co_await impl->svc.stop();
   impl->peers.clear();
-  impl->inbound_streams.clear();
 }
 
 Result<Subscription> PubSub::subscribe(const std::string& topic) {
@@ -646,7 +620,7 @@ asio::awaitable<bool> PubSub::wait_until(std::function<bool()> pred, TimePoint d
   auto impl = m_impl;
   auto sig = std::make_shared<runtime::Signal>(impl->host.io_context().get_executor());
   while (!pred()) {
-    if (impl->stopping) co_return false;
+    if (impl->stopping()) co_return false;
     impl->change_waiters.push_back(sig);
     if (!co_await sig->wait_until(deadline)) co_return pred();
   }

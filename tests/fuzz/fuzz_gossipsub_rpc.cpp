@@ -54,10 +54,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::size_t pos = 0;
     while (pos < in.size()) {
       const std::size_t n = std::min<std::size_t>(in.size() - pos, 1 + in[pos] % 17);
-      if (!dec.on_bytes(in.subspan(pos, n))) break;
-      while (dec.next()) {
-      }
+      BytesView chunk = in.subspan(pos, n);
       pos += n;
+      while (true) {
+        auto rpc = dec.next(chunk);
+        if (!rpc) return 0;
+        if (!*rpc) break;
+      }
+      check(chunk.empty());
     }
     return 0;
   }

@@ -2,12 +2,14 @@
 // The first input byte picks a mode:
 //  0: raw message body -> decode_message; a decoded message must re-encode to bytes that decode
 //     to the same message (canonical round trip), and every list must respect the limits.
-//  1: a stream -> FrameReader, fed in fuzzer-chosen fragment sizes.
+//  1: a stream -> FrameReader, fed in fuzzer-chosen fragment sizes; at most one partial frame
+//     stays buffered.
 //  2: a decoded message as a request to a RequestHandler (with a small routing table) and as a
 //     response to running Lookups of each kind; neither may crash or break its bounds.
 #include <cstdint>
 #include <cstdlib>
 
+#include "coordinator/resource_validator.hpp"
 #include "proto/kad/frame_reader.hpp"
 #include "proto/kad/handler.hpp"
 #include "proto/kad/lookup.hpp"
@@ -54,7 +56,7 @@ void engines(const Message& m) {
   check(table.size() <= 256 * 20);
   MemoryRecordStore records;
   ProviderStore providers;
-  auto validators = ValidatorRegistry::with_defaults();
+  auto validators = lotus::coordinator::dht_validators();  // /pk/ and the Lotus resource: namespace
   RequestHandler handler(PeerInfo{self, {}, {}}, table, records, providers, validators);
   auto r = handler.handle_request(peer(1), m, t0);
   if (r && *r) {
@@ -111,16 +113,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::size_t pos = 0, step_i = 0;
   while (pos < in.size()) {
     const std::size_t step = 1 + (in[step_i++ % in.size()] % 64);
-    const std::size_t n = std::min(step, in.size() - pos);
-    if (!reader.on_bytes(in.subspan(pos, n))) return 0;
-    pos += n;
+    BytesView chunk = in.subspan(pos, std::min(step, in.size() - pos));
+    pos += chunk.size();
     for (;;) {
-      auto m = reader.next();
+      auto m = reader.next(chunk);
       if (!m) return 0;
       if (!*m) break;
       check_bounds(**m, lim);
     }
-    check(reader.buffered() <= 2 * (lim.max_message_size + 9));
+    check(chunk.empty());
+    check(reader.buffered() <= lim.max_message_size);  // at most one partial frame
   }
   return 0;
 }

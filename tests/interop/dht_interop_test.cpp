@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "coordinator/resource_validator.hpp"
 #include "dht/dht.hpp"
 #include "interop_fixture.hpp"
 
@@ -48,7 +49,7 @@ class DhtInteropTest : public ::testing::Test {
       cfg.mode = dht::Mode::server;
       cfg.rpc_timeout = 5s;
       cfg.query_timeout = 15s;
-      auto d = std::make_shared<dht::Dht>(node->host(), cfg);
+      auto d = std::make_shared<dht::Dht>(node->host(), cfg, nullptr, coordinator::dht_validators());
       if (!d->start()) co_return nullptr;
       co_return d;
     });

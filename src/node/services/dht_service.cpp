@@ -5,6 +5,7 @@
 #include "node/services/builtin.hpp"
 #include "node/node_options.hpp"
 
+#include "coordinator/resource_validator.hpp"
 #include "dht/sqlite_record_store.hpp"
 #include "host/host.hpp"
 #include "node/control_dht.hpp"
@@ -25,7 +26,8 @@ Status DhtService::start(ServiceContext& ctx) {
   const auto file = ctx.loaded.data_dir / "dht.sqlite";
   auto store = dht::SqliteRecordStore::open(file.string(), {}, Clock::now());
   if (!store) return ctx.fail(store.error(), "cannot open DHT record store " + file.string());
-  m_dht = std::make_unique<dht::Dht>(ctx.host, std::move(dc), std::move(*store));
+  // The Lotus resource-record validator (coordinator) next to kad's own (/pk/).
+  m_dht = std::make_unique<dht::Dht>(ctx.host, std::move(dc), std::move(*store), coordinator::dht_validators());
   if (auto s = m_dht->start(); !s) return ctx.fail(s.error(), "cannot start the DHT: " + s.error().message());
   ctx.report.push_back(std::string("DHT ") + (m_cfg.dht.server ? "server" : "client") + " on " + m_cfg.dht.protocol);
   return Status{};

@@ -6,6 +6,7 @@
 
 #include "base/protobuf.hpp"
 #include "base/varint.hpp"
+#include "proto/framing/length_prefixed.hpp"
 
 namespace lotus::proto::gossipsub {
 namespace {
@@ -267,14 +268,7 @@ Bytes encode(const Rpc& rpc) {
   return out;
 }
 
-Bytes encode_frame(const Rpc& rpc) {
-  Bytes body = encode(rpc);
-  Bytes out;
-  out.reserve(body.size() + varint::kMaxMultiformatsLen);
-  varint::append(out, body.size());
-  append(out, body);
-  return out;
-}
+Bytes encode_frame(const Rpc& rpc) { return framing::encode_frame(encode(rpc)); }
 
 std::vector<Rpc> split_rpc(Rpc rpc, const Limits& l) {
   auto chunk_ids = [&](auto& entries) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "base/protobuf.hpp"
-#include "base/varint.hpp"
 
 namespace lotus::proto::identify {
 
@@ -20,14 +19,7 @@ Bytes encode_message(const IdentifyMessage& m) {
   return out;
 }
 
-Bytes encode_framed(const IdentifyMessage& m) {
-  const Bytes body = encode_message(m);
-  Bytes out;
-  out.reserve(body.size() + varint::kMaxMultiformatsLen);
-  varint::append(out, body.size());
-  append(out, body);
-  return out;
-}
+Bytes encode_framed(const IdentifyMessage& m) { return framing::encode_frame(encode_message(m)); }
 
 Result<IdentifyMessage> decode_message(BytesView bytes, const Limits& limits) {
   if (bytes.size() > limits.max_message_size) return errc::message_too_large;
@@ -90,63 +82,33 @@ Status merge_chunk(IdentifyMessage& into, IdentifyMessage&& chunk, const Limits&
   return {};
 }
 
-Status MessageReader::on_bytes(BytesView in) {
-  if (m_error) return m_error;
-  std::size_t pos = 0;
-  while (pos < in.size()) {
-    if (!m_in_body) {
-      if (m_count >= m_limits.max_messages) {
-        m_error = make_error_code(errc::too_many_messages);
-        return m_error;
-      }
-      m_prefix.push_back(in[pos++]);
-      varint::Decoded d;
-      if (auto ec = varint::decode_uvarint(m_prefix, d)) {
-        if (ec == varint::errc::truncated) continue;  // need more prefix bytes
-        m_error = make_error_code(errc::bad_length_prefix);
-        return m_error;
-      }
-      m_prefix.clear();
-      if (d.value > m_limits.max_message_size) {
-        m_error = make_error_code(errc::message_too_large);
-        return m_error;
-      }
-      m_in_body = true;
-      m_body_len = static_cast<std::size_t>(d.value);
-      m_body.clear();
-      m_body.reserve(m_body_len);
-    } else {
-      const std::size_t take = std::min(m_body_len - m_body.size(), in.size() - pos);
-      m_body.insert(m_body.end(), in.begin() + static_cast<std::ptrdiff_t>(pos),
-                    in.begin() + static_cast<std::ptrdiff_t>(pos + take));
-      pos += take;
-    }
-    if (m_in_body && m_body.size() == m_body_len) {
-      if (auto st = complete_body(); !st) {
-        m_error = st.error();
-        return m_error;
-      }
-    }
-  }
-  return {};
+Status MessageReader::fail(std::error_code ec) {
+  m_error = ec;
+  return ec;
 }
 
-Status MessageReader::complete_body() {
-  m_in_body = false;
-  ++m_count;
-  auto msg = decode_message(m_body, m_limits);
-  m_body.clear();
-  if (!msg) return msg.error();
-  return merge_chunk(m_merged, std::move(*msg), m_limits);
+Status MessageReader::on_bytes(BytesView in) {
+  if (m_error) return m_error;
+  while (true) {
+    // A further message may not even start (its first prefix byte is refused).
+    if (!in.empty() && !m_framer.mid_frame() && m_count >= m_limits.max_messages)
+      return fail(make_error_code(errc::too_many_messages));
+    auto frame = m_framer.next(in);
+    if (!frame)
+      return fail(make_error_code(frame.error() == framing::errc::frame_too_large ? errc::message_too_large
+                                                                                  : errc::bad_length_prefix));
+    if (!*frame) return {};  // `in` used up
+    ++m_count;
+    auto msg = decode_message(**frame, m_limits);
+    if (!msg) return fail(msg.error());
+    if (auto st = merge_chunk(m_merged, std::move(*msg), m_limits); !st) return fail(st.error());
+  }
 }
 
 Result<IdentifyMessage> MessageReader::finish() {
   if (m_error) return m_error;
-  if (m_in_body || !m_prefix.empty())
-    m_error = make_error_code(errc::truncated);
-  else if (m_count == 0)
-    m_error = make_error_code(errc::no_message);
-  if (m_error) return m_error;
+  if (m_framer.mid_frame()) return fail(make_error_code(errc::truncated)).error();
+  if (m_count == 0) return fail(make_error_code(errc::no_message)).error();
   return std::move(m_merged);
 }
 

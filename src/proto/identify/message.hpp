@@ -24,6 +24,7 @@
 
 #include "base/bytes.hpp"
 #include "base/result.hpp"
+#include "proto/framing/length_prefixed.hpp"
 #include "proto/identify/errc.hpp"
 
 namespace lotus::proto::identify {
@@ -72,8 +73,9 @@ Bytes encode_framed(const IdentifyMessage& m);
 Status merge_chunk(IdentifyMessage& into, IdentifyMessage&& chunk, const Limits& limits = {});
 
 // Incremental reader of a stream of length-prefixed Identify messages (pure; the Requester
-// wraps it). Copies only the bytes of the message being assembled: memory is bounded by
-// Limits::max_message_size plus the merged result (bounded by the count limits).
+// wraps it): proto/framing's Reader cuts the frames (copying only a message split across
+// chunks), each is decoded and merged. Memory is bounded by Limits::max_message_size plus the
+// merged result (bounded by the count limits).
 //
 //   [prefix] --len ≤ max--> [body] --complete--> decode, merge --> [prefix] ...
 //       |  \--len > max--> error                                      |
@@ -82,7 +84,7 @@ Status merge_chunk(IdentifyMessage& into, IdentifyMessage&& chunk, const Limits&
 // Errors are sticky: once on_bytes/finish failed, every later call returns the same error.
 class MessageReader {
  public:
-  explicit MessageReader(Limits limits = {}) : m_limits(limits) {}
+  explicit MessageReader(Limits limits = {}) : m_limits(limits), m_framer(limits.max_message_size) {}
 
   // Errors: bad_length_prefix, message_too_large, too_many_messages, and decode_message /
   // merge_chunk errors.
@@ -94,14 +96,11 @@ class MessageReader {
   std::size_t messages() const noexcept { return m_count; }
 
  private:
-  Status complete_body();
+  Status fail(std::error_code ec);
 
   Limits m_limits;
+  framing::Reader m_framer;
   std::error_code m_error;
-  Bytes m_prefix;  // ≤ 9 bytes of an incomplete uvarint
-  bool m_in_body = false;
-  std::size_t m_body_len = 0;
-  Bytes m_body;  // bytes of the current message so far (≤ m_body_len)
   std::size_t m_count = 0;
   IdentifyMessage m_merged;
 };

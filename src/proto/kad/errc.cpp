@@ -6,7 +6,6 @@ const std::error_category& category() noexcept {
   static const TableCategory cat("kad", {
       {static_cast<int>(errc::message_too_large), "message length exceeds the limit"},
       {static_cast<int>(errc::bad_length_prefix), "malformed message length prefix"},
-      {static_cast<int>(errc::input_backlog), "too much unread input buffered"},
       {static_cast<int>(errc::unknown_message_type), "unknown message type"},
       {static_cast<int>(errc::key_too_large), "key longer than the limit"},
       {static_cast<int>(errc::value_too_large), "record value longer than the limit"},
@@ -17,8 +16,6 @@ const std::error_category& category() noexcept {
       {static_cast<int>(errc::outdated_record), "stored record is better than the one put"},
       {static_cast<int>(errc::no_validator), "no validator for the key's namespace"},
       {static_cast<int>(errc::invalid_pk_record), "/pk/ record is not the key's public key"},
-      {static_cast<int>(errc::invalid_resource_key), "resource key is not resource:<type>:<id>"},
-      {static_cast<int>(errc::invalid_resource_value), "resource value is not a JSON object"},
       {static_cast<int>(errc::provider_not_sender), "ADD_PROVIDER names no provider equal to the sender"},
       {static_cast<int>(errc::store_full), "store at capacity"},
       {static_cast<int>(errc::unexpected_response_type), "response type differs from the request"},

@@ -1,10 +1,10 @@
 // Stream framing of kad-dht RPCs: each Message is prefixed with its length as a multiformats
-// unsigned varint (kad-dht README, "RPC messages"). FrameReader reassembles frames from
-// arbitrary fragments and decodes them; encode_frame() writes one.
+// unsigned varint (kad-dht README, "RPC messages"). The framing itself is proto/framing's
+// Reader; FrameReader decodes each frame into a Message and gives framing errors kad's codes.
+// encode_frame() writes one frame.
 //
 // Bounds: a length above Limits::max_message_size fails as soon as the prefix is readable,
-// before any body is buffered; at most one frame plus one more max-size frame of unread input
-// is buffered (the driver calls next() until it returns nullopt after each on_bytes()).
+// before any body is buffered; at most one partial frame is buffered (framing::Reader).
 // After an error the reader stays failed (the driver resets the stream).
 #pragma once
 
@@ -13,6 +13,7 @@
 
 #include "base/bytes.hpp"
 #include "base/result.hpp"
+#include "proto/framing/length_prefixed.hpp"
 #include "proto/kad/message.hpp"
 
 namespace lotus::proto::kad {
@@ -22,21 +23,21 @@ Bytes encode_frame(const Message& m);
 
 class FrameReader {
  public:
-  explicit FrameReader(Limits limits = {}) : m_limits(limits) {}
+  using value_type = Message;
 
-  Status on_bytes(BytesView in);
-  // The next complete message; nullopt when more input is needed.
-  Result<std::optional<Message>> next();
+  explicit FrameReader(Limits limits = {}) : m_limits(limits), m_framer(limits.max_message_size) {}
+
+  // The next message whose frame ends in `in`, which is consumed up to that point; nullopt once
+  // `in` is used up (a partial frame stays buffered). Errors (sticky): bad_length_prefix,
+  // message_too_large, and decode_message's errors.
+  Result<std::optional<Message>> next(BytesView& in);
+
   const DecodeReport& report() const noexcept { return m_report; }
-  std::size_t buffered() const noexcept { return m_buf.size() - m_pos; }
+  std::size_t buffered() const noexcept { return m_framer.buffered(); }
 
  private:
-  Status fail(std::error_code ec);
-  // Parses the length prefix at m_pos; nullopt if incomplete.
-  Result<std::optional<std::pair<std::size_t, std::size_t>>> header() const;
   Limits m_limits;
-  Bytes m_buf;
-  std::size_t m_pos = 0;
+  framing::Reader m_framer;
   DecodeReport m_report;
   std::error_code m_error;
 };

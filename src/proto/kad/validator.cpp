@@ -2,7 +2,6 @@
 
 #include "proto/kad/errc.hpp"
 #include "proto/kad/pk_validator.hpp"
-#include "proto/kad/resource_validator.hpp"
 
 namespace lotus::proto::kad {
 
@@ -45,7 +44,6 @@ Result<std::size_t> ValidatorRegistry::select(BytesView key, std::span<const Byt
 ValidatorRegistry ValidatorRegistry::with_defaults() {
   ValidatorRegistry r;
   r.add(std::string(kPkPrefix), std::make_shared<PkValidator>());
-  r.add(std::string(kResourcePrefix), std::make_shared<ResourceValidator>());
   return r;
 }
 

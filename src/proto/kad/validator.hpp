@@ -26,8 +26,8 @@ class Validator {
 
 class ValidatorRegistry {
  public:
-  // Registers `validator` for keys starting with `prefix` ("/pk/", "resource:"). The longest
-  // matching prefix wins.
+  // Registers `validator` for keys starting with `prefix` ("/pk/", an application's
+  // namespace). The longest matching prefix wins.
   void add(std::string prefix, std::shared_ptr<const Validator> validator);
   const Validator* find(BytesView key) const;
 
@@ -35,7 +35,8 @@ class ValidatorRegistry {
   // Best of `values`; error if no validator is registered for the key.
   Result<std::size_t> select(BytesView key, std::span<const BytesView> values) const;
 
-  // "/pk/" (PkValidator) and "resource:" (ResourceValidator).
+  // "/pk/" (PkValidator), the one namespace of the kad-dht spec we validate. Applications add
+  // theirs (Lotus: coordinator::dht_validators() adds "resource:").
   static ValidatorRegistry with_defaults();
 
  private:

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "coordinator/resource_validator.hpp"
 #include "dht/dht.hpp"
 #include "host/host.hpp"
 #include "node/control_dht.hpp"
-#include "proto/kad/errc.hpp"
 #include "runtime/asio.hpp"
 #include "unit/host/test_util.hpp"
 
@@ -49,7 +49,7 @@ class ControlDhtTest : public ::testing::Test {
       dht::Config cfg;
       cfg.rpc_timeout = 5s;
       cfg.query_timeout = 10s;
-      dhts.push_back(std::make_unique<dht::Dht>(*hosts.back(), cfg));
+      dhts.push_back(std::make_unique<dht::Dht>(*hosts.back(), cfg, nullptr, coordinator::dht_validators()));
       ASSERT_TRUE(dhts.back()->start().has_value());
       routers.emplace_back();
       register_dht_methods(routers.back(), *dhts.back());
@@ -134,7 +134,7 @@ TEST_F(ControlDhtTest, BadRequests) {
   EXPECT_EQ(call(0, "dht.findpeer", Json::object()).error(), e(control_errc::bad_request));
   // DHT errors pass through.
   EXPECT_EQ(call(0, "dht.put", {{"key", "resource:a:b"}, {"value", "not json"}}).error(),
-            make_error_code(proto::kad::errc::invalid_resource_value));
+            make_error_code(coordinator::errc::invalid_resource_value));
   EXPECT_EQ(call(1, "dht.get", {{"key", "resource:ctl:none"}}).error(), make_error_code(dht::errc::not_found));
 }
 

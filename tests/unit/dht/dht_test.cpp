@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "coordinator/resource_validator.hpp"
 #include "dht/dht.hpp"
+#include "host/drive.hpp"
 #include "host/host.hpp"
 #include "proto/kad/errc.hpp"
 #include "proto/kad/frame_reader.hpp"
@@ -51,7 +53,8 @@ class DhtTest : public ::testing::Test {
   }
   Dht& make_node(Config cfg = test_config()) {
     auto& h = make_host();
-    dhts.push_back(std::make_unique<Dht>(h, std::move(cfg)));
+    // The Lotus DHT's validators (kad's /pk/ plus the coordinator's resource: namespace).
+    dhts.push_back(std::make_unique<Dht>(h, std::move(cfg), nullptr, coordinator::dht_validators()));
     EXPECT_TRUE(dhts.back()->start().has_value());
     return *dhts.back();
   }
@@ -208,15 +211,10 @@ enum class Evil { many_peers, flood, huge_prefix, invalid_record, self_and_queri
 
 // Answers every kad request on the stream according to `mode`.
 asio::awaitable<void> evil_handler(Evil mode, mf::PeerId self, host::Stream s) {
-  kad::FrameReader reader;
-  std::array<std::uint8_t, 4096> buf{};
+  host::FramedReader in(s, kad::FrameReader(), 4096);
   while (true) {
-    auto r = co_await s.read_some(MutBytesView(buf));
-    if (!r || *r == 0) co_return;
-    if (!reader.on_bytes(BytesView(buf.data(), *r))) co_return;
-    auto next = reader.next();
-    if (!next) co_return;
-    if (!*next) continue;
+    auto next = co_await in.next();
+    if (!next || !*next) co_return;
     kad::Message req = std::move(**next);
     kad::Message resp;
     resp.type = req.type;
@@ -331,19 +329,12 @@ TEST_F(DhtTest, InboundGarbageResetsStreamOnly) {
     ping.type = kad::MessageType::ping;
     (void)co_await s2->write(kad::encode_frame(ping));
     (void)co_await s2->write(kad::encode_frame(ping));  // several requests per stream
-    kad::FrameReader reader;
-    int answered = 0;
-    while (answered < 2) {
-      auto n = co_await s2->read_some(MutBytesView(buf));
-      CO_ASSERT_TRUE(n && *n > 0);
-      CO_ASSERT_TRUE(reader.on_bytes(BytesView(buf.data(), *n)).has_value());
-      while (true) {
-        auto m = reader.next();
-        CO_ASSERT_OK(m);
-        if (!*m) break;
-        EXPECT_EQ((*m)->type, kad::MessageType::ping);
-        ++answered;
-      }
+    host::FramedReader replies(*s2, kad::FrameReader(), 64);
+    for (int answered = 0; answered < 2; ++answered) {
+      auto m = co_await replies.next();
+      CO_ASSERT_OK(m);
+      CO_ASSERT_TRUE(m->has_value());
+      EXPECT_EQ((*m)->type, kad::MessageType::ping);
     }
   }());
   EXPECT_EQ(a.metrics().inbound_errors, 1u);

@@ -154,38 +154,45 @@ TEST(GossipsubFrame, ByteByByteAndBatched) {
   EXPECT_EQ(frame[0], body.size());
   FrameDecoder dec;
   for (std::size_t i = 0; i < frame.size(); ++i) {
-    ASSERT_TRUE(dec.on_bytes(BytesView(&frame[i], 1)));
+    BytesView in(&frame[i], 1);
+    auto got = dec.next(in);
+    ASSERT_TRUE(got);
     if (i + 1 < frame.size()) {
-      EXPECT_FALSE(dec.next().has_value());
+      EXPECT_FALSE(got->has_value());
+    } else {
+      ASSERT_TRUE(got->has_value());
+      EXPECT_EQ(**got, r);
     }
   }
-  auto got = dec.next();
-  ASSERT_TRUE(got.has_value());
-  EXPECT_EQ(*got, r);
   Bytes two = frame;
   append(two, encode_frame(Rpc{}));  // an empty RPC is a single 0x00 byte
   append(two, frame);
-  ASSERT_TRUE(dec.on_bytes(two));
-  EXPECT_EQ(*dec.next(), r);
-  EXPECT_TRUE(dec.next()->empty());
-  EXPECT_EQ(*dec.next(), r);
-  EXPECT_FALSE(dec.next().has_value());
+  BytesView in(two);
+  EXPECT_EQ(*dec.next(in).value(), r);
+  EXPECT_TRUE(dec.next(in).value()->empty());
+  EXPECT_EQ(*dec.next(in).value(), r);
+  EXPECT_FALSE(dec.next(in).value().has_value());
 }
 
 TEST(GossipsubFrame, OversizedAndMalformedFramesFailSticky) {
+  auto first = [](FrameDecoder& d, const Bytes& wire) {
+    BytesView in(wire);
+    return d.next(in);
+  };
   Limits l;
   l.max_rpc_size = 100;
   FrameDecoder dec(l);
-  EXPECT_EQ(dec.on_bytes(b({0x65})).error(), errc::rpc_too_large);  // 101
+  EXPECT_EQ(first(dec, b({0x65})).error(), errc::rpc_too_large);  // 101
   EXPECT_TRUE(dec.failed());
-  EXPECT_EQ(dec.on_bytes(b({0x00})).error(), errc::rpc_too_large);
+  EXPECT_EQ(first(dec, b({0x00})).error(), errc::rpc_too_large);
   FrameDecoder d2;
-  EXPECT_EQ(d2.on_bytes(b({0x02, 0x0a, 0x05})).error(), pb::errc::length_overflow);
+  EXPECT_EQ(first(d2, b({0x02, 0x0a, 0x05})).error(), pb::errc::length_overflow);
   FrameDecoder d3;
-  EXPECT_TRUE(d3.on_bytes(b({0x80})));  // partial varint: wait for more
-  EXPECT_FALSE(d3.next().has_value());
+  auto partial = first(d3, b({0x80}));  // partial varint: wait for more
+  ASSERT_TRUE(partial);
+  EXPECT_FALSE(partial->has_value());
   FrameDecoder d4;
-  EXPECT_EQ(d4.on_bytes(b({0x80, 0x00})).error(), varint::errc::not_minimal);
+  EXPECT_EQ(first(d4, b({0x80, 0x00})).error(), varint::errc::not_minimal);
 }
 
 }  // namespace

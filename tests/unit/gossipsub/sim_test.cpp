@@ -116,10 +116,13 @@ class Sim {
         continue;
       }
       FrameDecoder dec;
-      EXPECT_TRUE(dec.on_bytes(ev.frame));
-      while (auto rpc = dec.next()) {
+      BytesView in(ev.frame);
+      while (true) {
+        auto rpc = dec.next(in);
+        EXPECT_TRUE(rpc);
+        if (!rpc || !*rpc) break;
         ++m_rpcs;
-        EXPECT_TRUE(node.router->on_rpc(m_nodes[ev.from].id, *rpc, m_now));
+        EXPECT_TRUE(node.router->on_rpc(m_nodes[ev.from].id, **rpc, m_now));
       }
       drain(ev.to);
     }

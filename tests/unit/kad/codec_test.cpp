@@ -154,9 +154,10 @@ TEST(KadFrameReader, ReassemblesFragmentsAndBackToBackFrames) {
   encode_frame(b, wire);
   FrameReader r;
   for (std::size_t i = 0; i < wire.size(); ++i) {
-    ASSERT_TRUE(r.on_bytes(BytesView(wire).subspan(i, 1)));
-    auto m = r.next();
+    BytesView in = BytesView(wire).subspan(i, 1);
+    auto m = r.next(in);
     ASSERT_TRUE(m);
+    EXPECT_TRUE(in.empty());
     if (i + 1 == encode_frame(a).size()) {
       ASSERT_TRUE(*m);
       EXPECT_EQ(**m, a);
@@ -168,12 +169,23 @@ TEST(KadFrameReader, ReassemblesFragmentsAndBackToBackFrames) {
     }
   }
   EXPECT_EQ(r.buffered(), 0u);
+  // Both frames in one chunk: one message per call.
+  FrameReader r2;
+  BytesView in(wire);
+  auto m1 = r2.next(in);
+  auto m2 = r2.next(in);
+  auto m3 = r2.next(in);
+  ASSERT_TRUE(m1 && *m1 && m2 && *m2 && m3);
+  EXPECT_EQ(**m1, a);
+  EXPECT_EQ(**m2, b);
+  EXPECT_FALSE(*m3);
 }
 
 TEST(KadFrameReader, EmptyFrameIsAnEmptyPutValue) {
   FrameReader r;
-  ASSERT_TRUE(r.on_bytes(hex("00")));
-  auto m = r.next();
+  const Bytes wire = hex("00");
+  BytesView in(wire);
+  auto m = r.next(in);
   ASSERT_TRUE(m && *m);
   EXPECT_EQ(**m, Message{});
 }
@@ -181,33 +193,50 @@ TEST(KadFrameReader, EmptyFrameIsAnEmptyPutValue) {
 TEST(KadFrameReader, OversizedLengthRejectedBeforeBody) {
   Limits lim;
   lim.max_message_size = 100;
+  auto first = [](FrameReader& r, std::string_view h) {
+    const Bytes wire = hex(h);
+    BytesView in(wire);
+    return r.next(in);
+  };
   FrameReader r(lim);
-  EXPECT_TRUE(r.on_bytes(hex("64")));  // 100: fine
+  EXPECT_TRUE(first(r, "64"));  // 100: fine
   FrameReader r2(lim);
-  EXPECT_EQ(r2.on_bytes(hex("65")).error(), make_error_code(errc::message_too_large));
-  EXPECT_EQ(r2.next().error(), make_error_code(errc::message_too_large));  // stays failed
+  EXPECT_EQ(first(r2, "65").error(), make_error_code(errc::message_too_large));
+  EXPECT_EQ(first(r2, "00").error(), make_error_code(errc::message_too_large));  // stays failed
+  EXPECT_EQ(r2.buffered(), 0u);
   FrameReader r3;
-  EXPECT_EQ(r3.on_bytes(hex("ffffffffffffffffff01")).error(), make_error_code(errc::bad_length_prefix));
+  EXPECT_EQ(first(r3, "ffffffffffffffffff01").error(), make_error_code(errc::bad_length_prefix));
   FrameReader r4;
-  EXPECT_EQ(r4.on_bytes(hex("8000")).error(), make_error_code(errc::bad_length_prefix));  // not minimal
+  EXPECT_EQ(first(r4, "8000").error(), make_error_code(errc::bad_length_prefix));  // not minimal
 }
 
-TEST(KadFrameReader, BacklogIsBounded) {
-  Limits lim;
-  lim.max_message_size = 10;
-  FrameReader r(lim);
-  Bytes frame = hex("0a") ;
-  frame.resize(11, 0x78);  // field 15 varint 0x78... a junk body, never read
-  Bytes lots;
-  for (int i = 0; i < 4; ++i) append(lots, frame);
-  EXPECT_EQ(r.on_bytes(lots).error(), make_error_code(errc::input_backlog));
+TEST(KadFrameReader, BuffersAtMostOnePartialFrame) {
+  Message ping;
+  ping.type = MessageType::ping;
+  Bytes wire;
+  for (int i = 0; i < 4; ++i) encode_frame(ping, wire);
+  const Bytes next = encode_frame(ping);
+  wire.insert(wire.end(), next.begin(), next.end() - 1);  // a fifth frame, cut
+  FrameReader r;
+  BytesView in(wire);
+  int got = 0;
+  while (true) {
+    auto m = r.next(in);
+    ASSERT_TRUE(m);
+    if (!*m) break;
+    ++got;
+  }
+  EXPECT_EQ(got, 4);
+  EXPECT_EQ(r.buffered(), next.size() - 2);  // the cut frame's body so far
 }
 
 TEST(KadFrameReader, MalformedBodyFailsReader) {
   FrameReader r;
-  ASSERT_TRUE(r.on_bytes(hex("020806")));
-  EXPECT_EQ(r.next().error(), make_error_code(errc::unknown_message_type));
-  EXPECT_EQ(r.on_bytes(hex("00")).error(), make_error_code(errc::unknown_message_type));
+  const Bytes bad = hex("020806"), more = hex("00");
+  BytesView in(bad);
+  EXPECT_EQ(r.next(in).error(), make_error_code(errc::unknown_message_type));
+  in = more;
+  EXPECT_EQ(r.next(in).error(), make_error_code(errc::unknown_message_type));
 }
 
 TEST(KadKey, DistanceAndPrefix) {

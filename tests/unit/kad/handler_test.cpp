@@ -5,7 +5,6 @@
 #include "proto/kad/errc.hpp"
 #include "proto/kad/handler.hpp"
 #include "proto/kad/pk_validator.hpp"
-#include "proto/kad/resource_validator.hpp"
 
 using namespace kadtest;
 
@@ -18,7 +17,7 @@ struct Server {
   RoutingTable table{kSelf};
   MemoryRecordStore records;
   ProviderStore providers;
-  ValidatorRegistry validators = ValidatorRegistry::with_defaults();
+  ValidatorRegistry validators = test_validators();
   RequestHandler handler{PeerInfo{kSelf, {ip4(5, 5, 5, 5)}, ConnectionType::connected}, table, records,
                          providers, validators};
   std::vector<mf::PeerId> known;
@@ -86,22 +85,21 @@ TEST(KadHandler, MissingKeys) {
 
 TEST(KadHandler, PutThenGetValue) {
   Server s;
-  const std::string key = "resource:session:1";
-  auto r = s.handler.handle_request(s.known[0], put(key, R"({"createdAt":2})"), t0);
+  const std::string key = "test:session:1";
+  auto r = s.handler.handle_request(s.known[0], put(key, "2"), t0);
   ASSERT_TRUE(r) << r.error().message();
   ASSERT_TRUE(*r);
-  EXPECT_EQ(**r, put(key, R"({"createdAt":2})"));  // echo
+  EXPECT_EQ(**r, put(key, "2"));  // echo
   auto g = s.handler.handle_request(s.known[1], request(MessageType::get_value, key), t0 + 1h);
   ASSERT_TRUE(g && *g);
   ASSERT_TRUE((*g)->record);
-  EXPECT_EQ((*g)->record->value, to_bytes(R"({"createdAt":2})"));
+  EXPECT_EQ((*g)->record->value, to_bytes("2"));
   EXPECT_EQ((*g)->closer_peers.size(), 20u);
   // An older value is refused, a newer one replaces it, an equal one is accepted.
-  EXPECT_EQ(s.handler.handle_request(s.known[0], put(key, R"({"createdAt":1})"), t0).error(),
-            make_error_code(errc::outdated_record));
-  EXPECT_TRUE(s.handler.handle_request(s.known[0], put(key, R"({"createdAt":2})"), t0));
-  EXPECT_TRUE(s.handler.handle_request(s.known[0], put(key, R"({"createdAt":3})"), t0));
-  EXPECT_EQ(s.records.get(to_bytes(key), t0)->value, to_bytes(R"({"createdAt":3})"));
+  EXPECT_EQ(s.handler.handle_request(s.known[0], put(key, "1"), t0).error(), make_error_code(errc::outdated_record));
+  EXPECT_TRUE(s.handler.handle_request(s.known[0], put(key, "2"), t0));
+  EXPECT_TRUE(s.handler.handle_request(s.known[0], put(key, "3"), t0));
+  EXPECT_EQ(s.records.get(to_bytes(key), t0)->value, to_bytes("3"));
   // Expired after 48 h.
   auto late = s.handler.handle_request(s.known[1], request(MessageType::get_value, key), t0 + 48h);
   ASSERT_TRUE(late && *late);
@@ -111,16 +109,13 @@ TEST(KadHandler, PutThenGetValue) {
 TEST(KadHandler, PutValueRejections) {
   Server s;
   auto err = [&](const Message& m) { return s.handler.handle_request(s.known[0], m, t0).error(); };
-  EXPECT_EQ(err(request(MessageType::put_value, "resource:a:b")), make_error_code(errc::missing_record));
-  Message mismatch = put("resource:a:b", "{}");
-  mismatch.record->key = to_bytes("resource:a:c");
+  EXPECT_EQ(err(request(MessageType::put_value, "test:a:b")), make_error_code(errc::missing_record));
+  Message mismatch = put("test:a:b", "1");
+  mismatch.record->key = to_bytes("test:a:c");
   EXPECT_EQ(err(mismatch), make_error_code(errc::record_key_mismatch));
   EXPECT_EQ(err(put("/ipns/whatever", "x")), make_error_code(errc::no_validator));
-  EXPECT_EQ(err(put("resource:a:b", "[1,2]")), make_error_code(errc::invalid_resource_value));
-  EXPECT_EQ(err(put("resource:a:b", "{")), make_error_code(errc::invalid_resource_value));
-  EXPECT_EQ(err(put("resource::b", "{}")), make_error_code(errc::invalid_resource_key));
-  EXPECT_EQ(err(put("resource:a:", "{}")), make_error_code(errc::invalid_resource_key));
-  EXPECT_EQ(err(put("resource:a", "{}")), make_error_code(errc::invalid_resource_key));
+  EXPECT_EQ(err(put("resource:a:b", "{}")), make_error_code(errc::no_validator));  // not kad's namespace
+  EXPECT_EQ(err(put("test:a:b", "")), std::make_error_code(std::errc::invalid_argument));  // the validator's
   EXPECT_EQ(err(put("/pk/xyz", "x")), make_error_code(errc::invalid_pk_record));
   EXPECT_EQ(s.records.size(), 0u);
 }
@@ -209,19 +204,4 @@ TEST(KadStores, ProviderStoreBounds) {
   EXPECT_EQ(st.add(to_bytes("other"), info(make_peer(1)), t0).error(), make_error_code(errc::store_full));
   EXPECT_EQ(st.expire(t0 + 24h + 1s), 1u);
   EXPECT_EQ(st.get(to_bytes("k"), t0 + 24h + 1s, 10).size(), 1u);
-}
-
-TEST(KadValidators, ResourceSelectorAndDepthLimit) {
-  ResourceValidator v;
-  const BytesView key = as_bytes("resource:t:i");
-  const std::string a = R"({"x":1})", b = R"({"timestamp":7})", c = R"({"createdAt":3})",
-                    d = R"({"createdAt":7})";
-  std::vector<BytesView> vals = {as_bytes(a), as_bytes(b), as_bytes(c), as_bytes(d)};
-  EXPECT_EQ(v.select(key, vals), 1u);  // 7 first seen at index 1; ties keep the earliest
-  vals = {as_bytes(a), as_bytes(a)};
-  EXPECT_EQ(v.select(key, vals), 0u);
-  std::string deep(40, '[');
-  deep = "{\"a\":" + deep + std::string(40, ']') + "}";
-  EXPECT_EQ(v.validate(key, as_bytes(deep)).error(), make_error_code(errc::invalid_resource_value));
-  EXPECT_TRUE(v.validate(key, as_bytes(R"({"s":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["})")));
 }

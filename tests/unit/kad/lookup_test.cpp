@@ -241,8 +241,8 @@ TEST(KadLookup, RpcBudget) {
 }
 
 TEST(KadLookup, GetValueCollectsValidatesAndSelects) {
-  const auto registry = ValidatorRegistry::with_defaults();
-  const Bytes key = to_bytes("resource:session:42");
+  const auto registry = test_validators();
+  const Bytes key = to_bytes("test:session:42");
   std::vector<mf::PeerId> seeds = {make_peer(1), make_peer(2), make_peer(3), make_peer(4)};
   Lookup l(LookupKind::get_value, key, kSelf, infos(seeds), {}, &registry);
   l.start(t0);
@@ -254,14 +254,14 @@ TEST(KadLookup, GetValueCollectsValidatesAndSelects) {
     m.record = Record{std::move(k), to_bytes(value), ""};
     return m;
   };
-  l.on_response(r[0].peer.id, with(R"({"createdAt": 1, "v": "old"})", key), t0);
-  l.on_response(r[1].peer.id, with(R"({"createdAt": 5, "v": "new"})", key), t0);
-  l.on_response(r[2].peer.id, with("not json", key), t0);
+  l.on_response(r[0].peer.id, with("1 old", key), t0);
+  l.on_response(r[1].peer.id, with("5 new", key), t0);
+  l.on_response(r[2].peer.id, with("", key), t0);  // invalid for the test namespace
   auto r2 = drain(l);
   ASSERT_EQ(r2.size(), 1u);
-  l.on_response(r2[0].peer.id, with(R"({"createdAt": 9})", to_bytes("resource:session:43")), t0);
+  l.on_response(r2[0].peer.id, with("9", to_bytes("test:session:43")), t0);
   ASSERT_TRUE(l.finished());
-  EXPECT_EQ(l.stats().invalid_records, 2u);  // bad JSON, wrong key
+  EXPECT_EQ(l.stats().invalid_records, 2u);  // invalid value, wrong key
   ASSERT_EQ(l.result().records.size(), 2u);
   ASSERT_TRUE(l.result().best);
   EXPECT_EQ(l.result().records[*l.result().best].from, r[1].peer.id);

@@ -49,6 +49,7 @@ class Tree {
     std::ofstream(p, std::ios::binary) << text;
   }
   Report check() const { return check_tree(m_root, project_rules()); }
+  Report check(const lotus::layers::Rules& rules) const { return check_tree(m_root, rules); }
 
  private:
   fs::path m_root;
@@ -127,9 +128,7 @@ TEST(Layers, AsioWrapperAndJsonAreBannedBelowRuntime) {
   t.write("src/crypto/a.cpp", "#include \"runtime/asio.hpp\"\n");
   t.write("src/multiformats/b.hpp", "#pragma once\n#include \"runtime/asio_fwd.hpp\"\n");
   t.write("src/proto/kad/other.cpp", "#include <nlohmann/json.hpp>\n");
-  // The allow-listed file keeps its include ...
-  t.write("src/proto/kad/resource_validator.cpp", "#include <nlohmann/json.hpp>\n");
-  // ... and the layers above may use all of it.
+  // The layers above may use all of it.
   t.write("src/runtime/c.cpp", "#include <boost/asio.hpp>\n#include \"runtime/asio.hpp\"\n");
   t.write("src/node/d.cpp", "#include <nlohmann/json.hpp>\n#include <boost/beast/http.hpp>\n");
   const Report r = t.check();
@@ -142,6 +141,20 @@ TEST(Layers, AsioWrapperAndJsonAreBannedBelowRuntime) {
   EXPECT_EQ(r.violations[2].file, "src/proto/kad/other.cpp");
   EXPECT_TRUE(r.violations[2].message.starts_with("layer proto must not include <nlohmann/json.hpp>: JSON belongs"));
   EXPECT_TRUE(r.unused_exceptions.empty());
+}
+
+TEST(Layers, AnExceptionAllowsOneIncludeAndIsReportedOnceStale) {
+  Tree t;
+  t.write("src/proto/kad/legacy.cpp", "#include <nlohmann/json.hpp>\n");
+  t.write("src/proto/kad/other.cpp", "#include <nlohmann/json.hpp>\n");
+  auto rules = project_rules();
+  rules.exceptions.push_back({"src/proto/kad/legacy.cpp", "nlohmann/json.hpp", "moving up"});
+  rules.exceptions.push_back({"src/proto/kad/gone.cpp", "nlohmann/json.hpp", "already moved"});
+  const Report r = t.check(rules);
+  ASSERT_EQ(r.violations.size(), 1u) << describe(r.violations);
+  EXPECT_EQ(r.violations[0].file, "src/proto/kad/other.cpp");  // the exception covers one file only
+  ASSERT_EQ(r.unused_exceptions.size(), 1u);
+  EXPECT_EQ(r.unused_exceptions[0].file, "src/proto/kad/gone.cpp");
 }
 
 TEST(Layers, DownwardAndSameLayerIncludesPass) {

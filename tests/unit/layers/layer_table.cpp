@@ -41,15 +41,9 @@ const Rules& project_rules() {
                .why = "JSON belongs to the coordinator and node (P2PMessage, config, control API), "
                       "not to the wire-format layers"},
           },
-      .exceptions =
-          {
-              // Lotus `resource:` DHT records are JSON documents; their validator moves out of
-              // proto/kad into src/coordinator (the coordinator work in progress), and this
-              // entry goes with it.
-              {.file = "src/proto/kad/resource_validator.cpp",
-               .include = "nlohmann/json.hpp",
-               .why = "resource: record validation, moving to src/coordinator"},
-          },
+      // Files allowed to break a ban, each with why (empty: none). A stale entry (its file gone or
+      // no longer including it) fails Layers.RealTreeHasNoStaleExceptions.
+      .exceptions = {},
   };
   return rules;
 }

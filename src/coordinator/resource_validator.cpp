@@ -1,11 +1,11 @@
-#include "proto/kad/resource_validator.hpp"
+#include "coordinator/resource_validator.hpp"
 
 #include <nlohmann/json.hpp>
+#include <memory>
 #include <optional>
+#include <string>
 
-#include "proto/kad/errc.hpp"
-
-namespace lotus::proto::kad {
+namespace lotus::coordinator {
 
 namespace {
 
@@ -79,4 +79,10 @@ std::size_t ResourceValidator::select(BytesView, std::span<const BytesView> valu
   return best;
 }
 
-}  // namespace lotus::proto::kad
+proto::kad::ValidatorRegistry dht_validators() {
+  auto r = proto::kad::ValidatorRegistry::with_defaults();
+  r.add(std::string(kResourcePrefix), std::make_shared<ResourceValidator>());
+  return r;
+}
+
+}  // namespace lotus::coordinator
