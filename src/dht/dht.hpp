@@ -93,6 +93,11 @@ struct Config {
   std::size_t max_concurrent_rpcs = 256;  // outbound RPCs in flight across all queries
   bool refresh_on_start = false;  // run a refresh at start (bootstrap() does it anyway)
   bool refresh_on_first_peer = false;  // run a refresh when the routing table gets its first peer
+  // Penalties reported to the host's gates (Host::penalize; BanList bans at 100): a malformed
+  // request or one request too many on a stream, and a request the handler refused (an
+  // invalid record, a bad key).
+  int penalty_malformed = 25;
+  int penalty_refused = 10;
   // Engine settings (limits, routing table, stores). k/alpha/timeouts/TTLs above override the
   // corresponding fields here when the Dht is constructed.
   kad::Config engine;

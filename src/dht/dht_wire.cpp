@@ -78,12 +78,14 @@ asio::awaitable<void> serve_stream(ImplPtr d, host::Stream& s) {
     if (!req) {
       ++d->metrics.inbound_errors;
       LOTUS_LOG(debug, "dht", "inbound from " + from.to_string() + ": " + req.error().message());
+      d->host.penalize(from, "dht_malformed_request", d->cfg.penalty_malformed);
       s.reset();
       co_return;
     }
     if (!*req) break;  // closed by the remote, reset, or idle too long
     if (++handled > d->cfg.max_requests_per_stream) {
       ++d->metrics.inbound_errors;
+      d->host.penalize(from, "dht_stream_request_limit", d->cfg.penalty_malformed);
       s.reset();
       co_return;
     }
@@ -93,6 +95,7 @@ asio::awaitable<void> serve_stream(ImplPtr d, host::Stream& s) {
     if (!reply) {
       ++d->metrics.inbound_errors;
       LOTUS_LOG(debug, "dht", "request from " + from.to_string() + " refused: " + reply.error().message());
+      d->host.penalize(from, "dht_refused_request", d->cfg.penalty_refused);
       s.reset();
       co_return;
     }

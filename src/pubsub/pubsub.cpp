@@ -338,6 +338,7 @@ asio::awaitable<void> inbound_task(std::shared_ptr<PubSub::Impl> impl, host::Str
     if (!rpc) {
       ++impl->stats.rpcs_malformed;
       LOTUS_LOG(debug, "pubsub", "malformed RPC from " + peer.to_string() + ": " + rpc.error().message());
+      impl->host.penalize(peer, "gossipsub_malformed_rpc", impl->cfg.penalty_malformed_rpc);
       stream.reset();
       break;
     }

@@ -67,6 +67,9 @@ struct Config {
   std::size_t max_inbound_streams_per_peer = 2;      // concurrent; more are reset
   std::size_t max_px_dials = 8;                      // concurrent PX dials
   std::size_t read_buffer = 64 * 1024;
+  // Reported to the host's gates (Host::penalize; BanList bans at 100) for an RPC that does
+  // not decode or is over the limits (the stream is reset too).
+  int penalty_malformed_rpc = 25;
 };
 
 // The options the reference node (lotus-lib's P2PCoordinator) sets on js gossipsub:

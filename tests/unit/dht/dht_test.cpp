@@ -10,6 +10,7 @@
 
 #include "coordinator/resource_validator.hpp"
 #include "dht/dht.hpp"
+#include "host/ban_list.hpp"
 #include "host/drive.hpp"
 #include "host/host.hpp"
 #include "proto/kad/errc.hpp"
@@ -339,6 +340,38 @@ TEST_F(DhtTest, InboundGarbageResetsStreamOnly) {
   }());
   EXPECT_EQ(a.metrics().inbound_errors, 1u);
   EXPECT_EQ(a.metrics().inbound_requests, 2u);
+}
+
+// A penalty reported by the service reaches the host's gate: five malformed requests (25 each)
+// cross BanList's threshold of 100; the sender is disconnected and refused from then on.
+TEST_F(DhtTest, MalformedRequestsArePenalizedUntilBanned) {
+  auto& a = make_node();
+  auto& raw = make_host();  // index 1
+  auto bans = std::make_shared<host::BanList>();
+  hosts[0]->add_gate(bans);
+  run(io, [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < 5; ++i) {
+      auto s = co_await raw.new_stream(addrs[0], host::make_protocols(std::string(kad::kPublicProtocolId)));
+      CO_ASSERT_OK(s);
+      Bytes junk = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01};  // bad varint
+      (void)co_await s->write(junk);
+      std::array<std::uint8_t, 64> buf{};
+      auto r = co_await s->read_some(MutBytesView(buf));  // the reset (or the connection's end)
+      EXPECT_TRUE(!r || *r == 0);
+    }
+    EXPECT_TRUE(bans->is_banned(raw.peer_id(), Clock::now()));
+    auto again = co_await raw.new_stream(addrs[0], host::make_protocols(std::string(kad::kPublicProtocolId)));
+    if (again) {  // the handshake may complete on our side before the node refuses us
+      std::array<std::uint8_t, 8> buf{};
+      auto r = co_await again->read_some(MutBytesView(buf));
+      EXPECT_TRUE(!r || *r == 0);
+    }
+  }());
+  EXPECT_EQ(a.metrics().inbound_errors, 5u);
+  EXPECT_EQ(hosts[0]->metrics().penalties.at("dht_malformed_request"), 5u);
+  EXPECT_EQ(hosts[0]->metrics().penalty_disconnects, 1u);
+  EXPECT_GE(hosts[0]->metrics().gate_refusals.at({"connection_peer", "banned"}), 1u);
+  EXPECT_FALSE(hosts[0]->is_connected(raw.peer_id()));
 }
 
 // ---- 50 nodes ---------------------------------------------------------------------------
