@@ -35,17 +35,22 @@ else
   echo "setup: Debian packages present"
 fi
 
-# Interop peers: exact versions pinned by tests/interop/package-lock.json.
-if [ -f "$here/tests/interop/package.json" ] && [ "${LOTUS_SKIP_NPM:-0}" != "1" ]; then
-  nm="$here/tests/interop/node_modules"
-  if [ ! -f "$nm/.package-lock.json" ] || \
-     [ "$here/tests/interop/package-lock.json" -nt "$nm/.package-lock.json" ]; then
-    # A partial install or a stray symlink is replaced by a clean one.
-    if [ -L "$nm" ]; then rm -f "$nm"; fi
-    echo "setup: installing js-libp2p interop peers (npm ci)"
-    (cd "$here/tests/interop" && npm ci --no-audit --no-fund --loglevel=error)
-  else
-    echo "setup: js-libp2p interop peers present"
-  fi
+# npm projects of the tests' independent peers (js-libp2p nodes, chronik-client, xpi-ts, …):
+# each folder has a package.json and a package-lock.json pinning exact versions. Add a folder
+# here when a test needs another one.
+npm_dirs=(tests/interop)
+if [ "${LOTUS_SKIP_NPM:-0}" != "1" ]; then
+  for d in "${npm_dirs[@]}"; do
+    [ -f "$here/$d/package.json" ] || continue
+    nm="$here/$d/node_modules"
+    if [ ! -f "$nm/.package-lock.json" ] || [ "$here/$d/package-lock.json" -nt "$nm/.package-lock.json" ]; then
+      # A partial install or a stray symlink is replaced by a clean one.
+      if [ -L "$nm" ]; then rm -f "$nm"; fi
+      echo "setup: installing the pinned npm packages of $d (npm ci)"
+      (cd "$here/$d" && npm ci --no-audit --no-fund --loglevel=error)
+    else
+      echo "setup: npm packages of $d present"
+    fi
+  done
 fi
 echo "setup: done"
