@@ -20,6 +20,9 @@ const std::error_category& category() noexcept {
       {static_cast<int>(errc::peer_stream_limit), "too many requests on one stream"},
       {static_cast<int>(errc::no_response), "no peer answered the query"},
       {static_cast<int>(errc::store_io), "record store database error"},
+      {static_cast<int>(errc::store_corrupt), "record store database is damaged (integrity check failed or table missing)"},
+      {static_cast<int>(errc::local_quota), "too many keys of our own published or provided (dht max_local_keys)"},
+      {static_cast<int>(errc::empty_key), "the key is empty"},
   });
   return cat;
 }
@@ -176,6 +179,7 @@ const kad::RoutingTable& Dht::routing_table() const { return m_impl->table; }
 const kad::RecordStore& Dht::record_store() const { return *m_impl->records; }
 kad::RecordStore& Dht::record_store() { return *m_impl->records; }
 const kad::ProviderStore& Dht::provider_store() const { return m_impl->providers; }
+const kad::HandlerStats& Dht::handler_stats() const { return m_impl->handler.stats(); }
 const kad::ValidatorRegistry& Dht::validators() const { return m_impl->validators; }
 const Config& Dht::config() const { return m_impl->cfg; }
 const Metrics& Dht::metrics() const { return m_impl->metrics; }

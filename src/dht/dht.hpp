@@ -66,6 +66,9 @@ enum class errc {
   peer_stream_limit,  // too many requests on one inbound stream
   no_response,        // no peer answered the query
   store_io,           // the record store's database failed
+  store_corrupt,      // the record store's database fails its integrity check or lost its table
+  local_quota,        // put_value / provide: more keys of our own than Config::max_local_keys
+  empty_key,          // a query, put or provide with an empty key
 };
 const std::error_category& category() noexcept;
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), category()}; }
@@ -97,6 +100,8 @@ struct Config {
   // request or one request too many on a stream, and a request the handler refused (an
   // invalid record, a bad key).
   int penalty_malformed = 25;
+  // Keys of our own (put_value + provide, republished) at most; beyond: errc::local_quota.
+  std::size_t max_local_keys = 1024;
   int penalty_refused = 10;
   // Engine settings (limits, routing table, stores). k/alpha/timeouts/TTLs above override the
   // corresponding fields here when the Dht is constructed.
@@ -184,6 +189,8 @@ class Dht {
   const kad::RecordStore& record_store() const;
   kad::RecordStore& record_store();  // e.g. to preload records (not validated here)
   const kad::ProviderStore& provider_store() const;
+  // What the request handler stored and refused (quotas, rate, store bounds).
+  const kad::HandlerStats& handler_stats() const;
   const kad::ValidatorRegistry& validators() const;
   const Config& config() const;
   const Metrics& metrics() const;

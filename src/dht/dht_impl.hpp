@@ -73,7 +73,7 @@ struct Dht::Impl : std::enable_shared_from_this<Impl> {
   bool started = false;
   bool refreshing = false;
   bool republishing = false;
-  std::map<Bytes, Bytes> published;  // values we put (republished)
+  std::set<Bytes> published;         // keys we put (republished from the record store)
   std::set<Bytes> provided;          // keys we provide (republished)
   std::vector<std::weak_ptr<QueryState>> queries;
   std::vector<std::weak_ptr<FanOut>> fanouts;

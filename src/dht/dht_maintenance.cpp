@@ -41,9 +41,14 @@ asio::awaitable<void> refresh_task(ImplPtr d) {
 asio::awaitable<void> republish_task(ImplPtr d, bool records, bool providers) {
   if (records) {
     auto copy = d->published;
-    for (auto& [k, v] : copy) {
+    for (const auto& k : copy) {
       if (d->stopping()) break;
-      (void)co_await do_put(d, k, v);
+      auto rec = d->records->get(k, Clock::now());
+      if (!rec) {  // expired or removed from the store: no longer ours to republish
+        d->published.erase(k);
+        continue;
+      }
+      (void)co_await do_put(d, k, std::move(rec->value));
       ++d->metrics.republished;
     }
   }

@@ -156,12 +156,17 @@ asio::awaitable<Result<PeersResult>> closest_peers(ImplPtr d, Bytes key) {
 asio::awaitable<Result<PutResult>> do_put(ImplPtr d, Bytes key, Bytes value) {
   const auto t0 = Clock::now();
   const auto& lim = d->cfg.engine.limits;
-  if (key.empty() || key.size() > lim.max_key_size || value.size() > lim.max_value_size)
+  if (key.empty()) co_return errc::empty_key;
+  if (key.size() > lim.max_key_size || value.size() > lim.max_value_size)
     co_return errc::record_too_large;
   if (auto v = d->validators.validate(key, value); !v) co_return v.error();
+  // Our own keys are bounded (the value itself lives only in the record store, which the
+  // republish reads back; it used to be copied here too, and never freed).
+  if (!d->published.count(key) && d->published.size() + d->provided.size() >= d->cfg.max_local_keys)
+    co_return errc::local_quota;
   kad::Record rec{key, value, rfc3339_now()};
-  (void)d->records->put(rec, Clock::now());
-  d->published[key] = value;
+  if (auto st = d->records->put(rec, Clock::now()); !st) co_return st.error();
+  d->published.insert(key);
   auto peers = co_await closest_peers(d, key);
   if (!peers) co_return peers.error();
   kad::Message m;
@@ -182,9 +187,12 @@ asio::awaitable<Result<PutResult>> do_put(ImplPtr d, Bytes key, Bytes value) {
 
 asio::awaitable<Result<PutResult>> do_provide(ImplPtr d, Bytes key) {
   const auto t0 = Clock::now();
-  if (key.empty() || key.size() > d->cfg.engine.limits.max_key_size) co_return errc::record_too_large;
+  if (key.empty()) co_return errc::empty_key;
+  if (key.size() > d->cfg.engine.limits.max_key_size) co_return errc::record_too_large;
+  if (!d->provided.count(key) && d->published.size() + d->provided.size() >= d->cfg.max_local_keys)
+    co_return errc::local_quota;
   const kad::PeerInfo me = d->self_info();
-  (void)d->providers.add(key, me, Clock::now());
+  if (auto st = d->providers.add(key, me, Clock::now()); !st) co_return st.error();
   d->provided.insert(key);
   auto peers = co_await closest_peers(d, key);
   if (!peers) co_return peers.error();
@@ -251,7 +259,8 @@ asio::awaitable<Result<ValueResult>> Dht::get_value(Bytes key) {
   auto d = m_impl;
   const auto t0 = Clock::now();
   if (d->stopping()) co_return errc::stopped;
-  if (key.empty() || key.size() > d->cfg.engine.limits.max_key_size) co_return errc::record_too_large;
+  if (key.empty()) co_return errc::empty_key;
+  if (key.size() > d->cfg.engine.limits.max_key_size) co_return errc::record_too_large;
   if (!d->validators.find(key)) co_return proto::kad::errc::no_validator;
   const kad::Key target = kad::Key::from_bytes(key);
   std::vector<kad::Record> found;
@@ -315,7 +324,8 @@ asio::awaitable<Result<ProvidersResult>> Dht::find_providers(Bytes key, std::siz
   auto d = m_impl;
   const auto t0 = Clock::now();
   if (d->stopping()) co_return errc::stopped;
-  if (key.empty() || key.size() > d->cfg.engine.limits.max_key_size) co_return errc::record_too_large;
+  if (key.empty()) co_return errc::empty_key;
+  if (key.size() > d->cfg.engine.limits.max_key_size) co_return errc::record_too_large;
   limit = std::max<std::size_t>(1, limit);
   ProvidersResult out;
   auto add = [&](const kad::PeerInfo& p) {

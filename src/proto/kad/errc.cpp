@@ -19,6 +19,8 @@ const std::error_category& category() noexcept {
       {static_cast<int>(errc::provider_not_sender), "ADD_PROVIDER names no provider equal to the sender"},
       {static_cast<int>(errc::store_full), "store at capacity"},
       {static_cast<int>(errc::unexpected_response_type), "response type differs from the request"},
+      {static_cast<int>(errc::peer_quota_exceeded), "the peer's quota of stored records or provided keys is used up"},
+      {static_cast<int>(errc::rate_limited), "the peer announced this key again within the minimum interval"},
   });
   return cat;
 }

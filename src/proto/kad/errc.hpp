@@ -26,6 +26,8 @@ enum class errc {
   provider_not_sender = 16,  // ADD_PROVIDER lists no provider equal to the sender
   store_full = 17,           // record or provider store at capacity
   unexpected_response_type = 18,  // a lookup response of another type than the request
+  peer_quota_exceeded = 19,  // the sender's records/bytes/provided keys in our store at its quota
+  rate_limited = 20,         // the sender announced this key within min_announce_interval
 };
 const std::error_category& category() noexcept;
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), category()}; }

@@ -33,14 +33,20 @@ class ProviderStore {
   std::vector<PeerInfo> get(BytesView key, TimePoint now, std::size_t max) const;
   std::size_t expire(TimePoint now);  // drops expired announcements; returns how many
   std::size_t key_count() const noexcept { return m_keys.size(); }
+  // Keys `provider` is stored as a provider of (expired ones until expire()), and whether it
+  // provides `key`.
+  std::size_t keys_of(const mf::PeerId& provider) const;
+  bool provides(BytesView key, const mf::PeerId& provider) const;
 
  private:
   struct Announcement {
     PeerInfo provider;
     TimePoint added;
   };
+  void count(const mf::PeerId& p, int delta);
   ProviderStoreConfig m_cfg;
   std::map<std::string, std::vector<Announcement>, std::less<>> m_keys;
+  std::map<mf::PeerId, std::size_t> m_per_provider;
 };
 
 }  // namespace lotus::proto::kad

@@ -92,12 +92,13 @@ TEST(ResourceValidator, HandlerKeepsTheNewestAndRefusesInvalidRecords) {
   const mf::PeerId from = make_peer(1);
   const std::string key = "resource:session:1";
   ASSERT_TRUE(s.handler.handle_request(from, put(key, R"({"createdAt":2})"), t0));
-  // An older value is refused, a newer one replaces it, an equal one is accepted.
+  // An older value is refused, a newer one replaces it, an equal one is accepted (each after the
+  // per-key announcement interval: the same peer and key again sooner are rate limited).
   EXPECT_EQ(s.handler.handle_request(from, put(key, R"({"createdAt":1})"), t0).error(),
             make_error_code(kad::errc::outdated_record));
-  EXPECT_TRUE(s.handler.handle_request(from, put(key, R"({"createdAt":2})"), t0));
-  EXPECT_TRUE(s.handler.handle_request(from, put(key, R"({"createdAt":3})"), t0));
-  EXPECT_EQ(s.records.get(to_bytes(key), t0)->value, to_bytes(R"({"createdAt":3})"));
+  EXPECT_TRUE(s.handler.handle_request(from, put(key, R"({"createdAt":2})"), t0 + std::chrono::seconds(30)));
+  EXPECT_TRUE(s.handler.handle_request(from, put(key, R"({"createdAt":3})"), t0 + std::chrono::seconds(60)));
+  EXPECT_EQ(s.records.get(to_bytes(key), t0 + std::chrono::seconds(60))->value, to_bytes(R"({"createdAt":3})"));
   auto err = [&](const kad::Message& m) { return s.handler.handle_request(from, m, t0).error(); };
   EXPECT_EQ(err(put("resource:a:b", "[1,2]")), code(errc::invalid_resource_value));
   EXPECT_EQ(err(put("resource:a:b", "{")), code(errc::invalid_resource_value));

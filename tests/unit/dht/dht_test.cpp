@@ -185,7 +185,8 @@ TEST_F(DhtTest, LocalValidationAndLimits) {
     EXPECT_EQ(big.error(), make_error_code(errc::record_too_large));
     auto empty_key = co_await a.put_value(Bytes{}, kValue);
     CO_ASSERT_TRUE(!empty_key);
-    EXPECT_EQ(empty_key.error(), make_error_code(errc::record_too_large));
+    EXPECT_EQ(empty_key.error(), make_error_code(errc::empty_key));
+    EXPECT_EQ(empty_key.error().message(), "dht: the key is empty");
     // /pk/<multihash of peer 1> must carry the public key hashing to it.
     Bytes pk_key = b("/pk/");
     const auto& mh = hosts[0]->peer_id().bytes();

@@ -95,13 +95,15 @@ TEST(KadHandler, PutThenGetValue) {
   ASSERT_TRUE((*g)->record);
   EXPECT_EQ((*g)->record->value, to_bytes("2"));
   EXPECT_EQ((*g)->closer_peers.size(), 20u);
-  // An older value is refused, a newer one replaces it, an equal one is accepted.
+  // An older value is refused, a newer one replaces it, an equal one is accepted (each after
+  // the per-key announcement interval: the same peer and key again sooner are rate limited).
   EXPECT_EQ(s.handler.handle_request(s.known[0], put(key, "1"), t0).error(), make_error_code(errc::outdated_record));
-  EXPECT_TRUE(s.handler.handle_request(s.known[0], put(key, "2"), t0));
-  EXPECT_TRUE(s.handler.handle_request(s.known[0], put(key, "3"), t0));
-  EXPECT_EQ(s.records.get(to_bytes(key), t0)->value, to_bytes("3"));
+  EXPECT_EQ(s.handler.handle_request(s.known[0], put(key, "2"), t0).error(), make_error_code(errc::rate_limited));
+  EXPECT_TRUE(s.handler.handle_request(s.known[0], put(key, "2"), t0 + 30s));
+  EXPECT_TRUE(s.handler.handle_request(s.known[0], put(key, "3"), t0 + 60s));
+  EXPECT_EQ(s.records.get(to_bytes(key), t0 + 60s)->value, to_bytes("3"));
   // Expired after 48 h.
-  auto late = s.handler.handle_request(s.known[1], request(MessageType::get_value, key), t0 + 48h);
+  auto late = s.handler.handle_request(s.known[1], request(MessageType::get_value, key), t0 + 60s + 48h);
   ASSERT_TRUE(late && *late);
   EXPECT_FALSE((*late)->record);
 }
