@@ -1,6 +1,8 @@
 // Connection manager policy (see conn_manager.hpp).
 #include "host/conn_manager.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <tuple>
 
@@ -68,13 +70,68 @@ std::vector<PeerSource> ConnManager::peer_sources() const {
 
 // ---------------------------------------------------------------- host hooks
 
+std::string subnet_of(const std::string& ip) {
+  unsigned char b[16];
+  char out[INET6_ADDRSTRLEN];
+  if (::inet_pton(AF_INET, ip.c_str(), b) == 1) {
+    b[3] = 0;
+    if (!::inet_ntop(AF_INET, b, out, sizeof out)) return {};
+    return std::string(out) + "/24";
+  }
+  if (::inet_pton(AF_INET6, ip.c_str(), b) == 1) {
+    std::fill(b + 6, b + 16, 0);
+    if (!::inet_ntop(AF_INET6, b, out, sizeof out)) return {};
+    return std::string(out) + "/48";
+  }
+  return {};
+}
+
+double ConnManager::refill(std::map<std::string, Bucket>& m, const std::string& key, double rate, double cap,
+                           TimePoint now) {
+  auto it = m.find(key);
+  if (it == m.end()) {
+    if (m.size() >= m_limits.max_source_buckets) {
+      // Full buckets carry no state (a new one starts full): forget them first, then the oldest.
+      std::erase_if(m, [&](const auto& e) {
+        return e.second.tokens + std::chrono::duration<double>(now - e.second.last).count() * rate >= cap;
+      });
+      if (m.size() >= m_limits.max_source_buckets) {
+        auto oldest = m.begin();
+        for (auto e = m.begin(); e != m.end(); ++e)
+          if (e->second.last < oldest->second.last) oldest = e;
+        m.erase(oldest);
+      }
+    }
+    it = m.emplace(key, Bucket{cap, now}).first;
+  } else if (now > it->second.last) {
+    it->second.tokens =
+        std::min(cap, it->second.tokens + std::chrono::duration<double>(now - it->second.last).count() * rate);
+    it->second.last = now;
+  }
+  return it->second.tokens;
+}
+
 std::optional<std::string> ConnManager::admit_inbound(std::uint64_t conn_id, const std::string& ip, bool loopback,
                                                       TimePoint now) {
   const bool limited = !loopback || m_limits.limit_loopback;
+  const std::string subnet = limited ? subnet_of(ip) : std::string();
   if (limited) {
     auto it = m_per_ip.find(ip);
     if (it != m_per_ip.end() && it->second >= m_limits.max_inbound_per_ip) return std::string("inbound_per_ip");
-    // Token bucket: refill by elapsed time, capped at the burst size.
+    if (!subnet.empty()) {
+      auto sn = m_per_subnet.find(subnet);
+      if (sn != m_per_subnet.end() && sn->second >= m_limits.max_inbound_per_subnet)
+        return std::string("inbound_per_subnet");
+    }
+    // The source's own buckets first: what they refuse takes nothing from the shared one.
+    const double ip_rate = m_limits.inbound_per_ip_per_second;
+    const double ip_cap = m_limits.inbound_per_ip_burst > 0 ? m_limits.inbound_per_ip_burst : 2 * ip_rate;
+    if (refill(m_ip_buckets, ip, ip_rate, ip_cap, now) < 1.0) return std::string("inbound_ip_rate");
+    const double sn_rate = m_limits.inbound_per_subnet_per_second;
+    const double sn_cap = m_limits.inbound_per_subnet_burst > 0 ? m_limits.inbound_per_subnet_burst : 2 * sn_rate;
+    if (!subnet.empty() && refill(m_subnet_buckets, subnet, sn_rate, sn_cap, now) < 1.0)
+      return std::string("inbound_subnet_rate");
+    // The shared token bucket: refill by elapsed time, capped at the burst size.
     const double cap = static_cast<double>(m_limits.inbound_burst);
     if (m_last_refill && now > *m_last_refill) {
       const double secs = std::chrono::duration<double>(now - *m_last_refill).count();
@@ -83,11 +140,17 @@ std::optional<std::string> ConnManager::admit_inbound(std::uint64_t conn_id, con
     if (!m_last_refill || now > *m_last_refill) m_last_refill = now;
     if (m_tokens < 1.0) return std::string("inbound_rate");
     m_tokens -= 1.0;
+    m_ip_buckets[ip].tokens -= 1.0;
+    if (!subnet.empty()) m_subnet_buckets[subnet].tokens -= 1.0;
   }
   auto& c = m_conns[conn_id];
   if (limited) {
     c.ip = ip;
     ++m_per_ip[ip];
+    if (!subnet.empty()) {
+      c.subnet = subnet;
+      ++m_per_subnet[subnet];
+    }
   }
   return std::nullopt;
 }
@@ -119,6 +182,10 @@ void ConnManager::on_closed(std::uint64_t conn_id) {
   if (!c.ip.empty()) {
     auto ip = m_per_ip.find(c.ip);
     if (ip != m_per_ip.end() && --ip->second == 0) m_per_ip.erase(ip);
+  }
+  if (!c.subnet.empty()) {
+    auto sn = m_per_subnet.find(c.subnet);
+    if (sn != m_per_subnet.end() && --sn->second == 0) m_per_subnet.erase(sn);
   }
   if (c.open) --m_open;
   m_conns.erase(it);

@@ -7,7 +7,13 @@
 //
 // What it enforces (each refusal is counted by the host in Metrics::limit_refusals):
 //   "inbound_per_ip"          inbound connections (upgrading or open) from one IP address
+//   "inbound_per_subnet"      … from one /24 (IPv4) or /48 (IPv6)
+//   "inbound_ip_rate"         new inbound connections per second from one IP (its own bucket)
+//   "inbound_subnet_rate"     … from one subnet (its own bucket)
 //   "inbound_rate"            inbound connections accepted per second (token bucket, all IPs)
+// Fairness: a source's own buckets are checked first and a connection they refuse takes no
+// token from the shared bucket, so one flooding IP (or /24) cannot use up the shared rate and
+// shut everyone else out. (The host also caps sockets still handshaking: "max_handshaking".)
 //   "pending_dials"           outbound dials in flight (TCP connect + upgrade)
 //   "streams_per_protocol"    inbound streams of one protocol on one connection (handlers running)
 // Both IP limits happen before the handshake (the socket is closed right after accept).
@@ -60,7 +66,16 @@ struct ConnLimits {
   std::size_t max_inbound_per_ip = 8;
   double inbound_per_second = 20.0;  // token bucket refill rate (all IPs together)
   std::size_t inbound_burst = 40;    // bucket capacity
-  bool limit_loopback = false;       // apply the two limits above to 127/8 and ::1 too
+  bool limit_loopback = false;       // apply the inbound limits to 127/8 and ::1 too
+  std::size_t max_inbound_per_subnet = 32;
+  double inbound_per_ip_per_second = 5.0;       // each IP's bucket
+  double inbound_per_subnet_per_second = 10.0;  // each subnet's bucket
+  double inbound_per_ip_burst = 0;              // bucket capacities; 0: twice the rate
+  double inbound_per_subnet_burst = 0;
+  std::size_t max_source_buckets = 8192;        // IP and subnet buckets remembered
+  // Inbound sockets still in the handshake (the host refuses beyond it, "max_handshaking"),
+  // apart from the hard cap on all connections: a slow-handshake flood cannot fill the cap.
+  std::size_t max_handshaking = 256;
   std::size_t max_pending_dials = 64;
   // Inbound streams with a running handler, per protocol and connection (default and overrides).
   std::size_t max_inbound_streams_per_protocol = 256;
@@ -77,6 +92,9 @@ struct ConnLimits {
 
 // Asked for `wanted` more connections (called on the host's io_context thread; must not block).
 using PeerSource = std::function<void(std::size_t wanted)>;
+
+// The /24 (IPv4) or /48 (IPv6) of a textual address, e.g. "192.0.2.0/24"; "" if unparsable.
+std::string subnet_of(const std::string& ip);
 
 class ConnManager : public PeerGate {
  public:
@@ -143,9 +161,16 @@ class ConnManager : public PeerGate {
   void note_known_redial(const mf::PeerId& peer, TimePoint now);
 
  private:
+  struct Bucket {
+    double tokens = 0;
+    TimePoint last{};
+  };
+  // Tokens of `key`'s bucket at `now` (a new key starts full); the entry is created.
+  double refill(std::map<std::string, Bucket>& m, const std::string& key, double rate, double cap, TimePoint now);
   struct ConnState {
     std::optional<mf::PeerId> peer;  // set when open
     std::string ip;                  // counted inbound IP ("" if not counted)
+    std::string subnet;
     bool open = false;
     bool outbound = false;
     TimePoint opened{};
@@ -159,6 +184,9 @@ class ConnManager : public PeerGate {
   ConnLimits m_limits;
   std::map<std::uint64_t, ConnState> m_conns;
   std::map<std::string, std::size_t> m_per_ip;
+  std::map<std::string, std::size_t> m_per_subnet;
+  std::map<std::string, Bucket> m_ip_buckets;
+  std::map<std::string, Bucket> m_subnet_buckets;
   std::map<mf::PeerId, std::set<std::string>> m_protected;
   std::map<mf::PeerId, std::map<std::string, int>> m_tags;
   std::map<std::uint64_t, PeerSource> m_sources;

@@ -110,6 +110,9 @@ struct Host::Impl : std::enable_shared_from_this<Host::Impl> {
   std::vector<Listener> listeners;
   std::map<std::uint64_t, std::shared_ptr<detail::Conn>> conns;      // open
   std::map<std::uint64_t, std::shared_ptr<detail::Conn>> upgrading;  // handshake in progress
+  std::size_t inbound_upgrading = 0;  // of those, accepted ones (ConnLimits::max_handshaking)
+  void begin_upgrade(const std::shared_ptr<detail::Conn>& c);
+  void end_upgrade(detail::Conn& c);  // idempotent
   std::map<std::string, std::shared_ptr<detail::PendingDial>> dials;
   std::shared_ptr<runtime::TlsContext> wss_client;  // made on the first wss dial
   std::map<std::string, std::shared_ptr<const StreamHandler>> handlers;

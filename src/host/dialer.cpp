@@ -69,9 +69,9 @@ asio::awaitable<Result<ConnectionInfo>> dial_once(std::shared_ptr<Host::Impl> h,
     io = runtime::make_ws_client_stream(std::move(*sock), std::move(tls), ta->host, ta->port, ws_options(h->cfg));
   }
   auto c = std::make_shared<Conn>(h, h->next_conn_id++, std::move(io), Direction::outbound);
-  h->upgrading.emplace(c->id, c);
+  h->begin_upgrade(c);
   auto s = co_await c->upgrade(expected);
-  h->upgrading.erase(c->id);
+  h->end_upgrade(*c);
   if (!s) {
     ++h->metrics.handshake_failures[handshake_failure_reason(s.error())];
     c->close(s.error(), false);

@@ -98,9 +98,17 @@ void Host::Impl::on_conn_open(const std::shared_ptr<Conn>& c) {
   if (cfg.run_identify && !c->closed) scope.spawn(detail::identify_task(c), "identify.request");
 }
 
+void Host::Impl::begin_upgrade(const std::shared_ptr<Conn>& c) {
+  if (upgrading.emplace(c->id, c).second && c->direction == Direction::inbound) ++inbound_upgrading;
+}
+
+void Host::Impl::end_upgrade(Conn& c) {
+  if (upgrading.erase(c.id) != 0 && c.direction == Direction::inbound) --inbound_upgrading;
+}
+
 void Host::Impl::on_conn_closed(Conn& c) {
   conn_mgr.on_closed(c.id);  // connection manager (releases the per-IP count)
-  upgrading.erase(c.id);
+  end_upgrade(c);
   auto it = conns.find(c.id);
   if (it == conns.end()) return;
   auto keep = it->second;

@@ -32,6 +32,9 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Host::Impl> h, std::shared_ptr
     if (h->conns.size() + h->upgrading.size() >= h->cfg.max_connections) {
       refused = "max_connections";
       h->record_refusal(AdmissionPoint::inbound_ip, *refused, true);
+    } else if (h->inbound_upgrading >= h->cfg.conn_manager.max_handshaking) {
+      refused = "max_handshaking";  // a slow-handshake flood holds these, not the connection cap
+      h->record_refusal(AdmissionPoint::inbound_ip, *refused, true);
     } else if (!rec) {
       auto ip = rep.address();
       if (ip.is_v6() && ip.to_v6().is_v4_mapped()) ip = asio::ip::make_address_v4(asio::ip::v4_mapped, ip.to_v6());
@@ -54,7 +57,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Host::Impl> h, std::shared_ptr
       io = runtime::make_ws_server_stream(std::move(s), tls ? *tls : nullptr, ws_options(h->cfg));
     }
     auto c = std::make_shared<Conn>(h, h->next_conn_id++, std::move(io), Direction::inbound);
-    h->upgrading.emplace(c->id, c);
+    h->begin_upgrade(c);
     if (!h->scope.spawn(handle_inbound(c), "conn.inbound")) c->close(errc::host_stopped, false);
   }
 }
@@ -62,7 +65,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Host::Impl> h, std::shared_ptr
 asio::awaitable<void> handle_inbound(std::shared_ptr<Conn> c) {
   auto s = co_await c->upgrade(std::nullopt);
   auto h = c->host;
-  h->upgrading.erase(c->id);
+  h->end_upgrade(*c);
   if (!s || h->stopping || c->closed) {
     if (!s) LOTUS_LOG(debug, "host", "inbound upgrade failed: " + s.error().message());
     if (!s) ++h->metrics.handshake_failures[handshake_failure_reason(s.error())];

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "base/rng.hpp"
 #include "crypto/keys.hpp"
@@ -118,6 +119,55 @@ TEST(ConnManager, InboundRateTokenBucket) {
   EXPECT_EQ(admit(t0 + 100s), std::optional<std::string>("inbound_rate"));
   // Loopback counts too when limit_loopback is set.
   EXPECT_EQ(m.admit_inbound(id++, "127.0.0.1", true, t0 + 100s), std::optional<std::string>("inbound_rate"));
+}
+
+// One flooding IP cannot use up the shared inbound rate: its own bucket refuses it first, and
+// what its bucket refuses takes no shared token, so another IP still gets in. The same for a
+// flooding /24 against another subnet. Subnet counts are released on close.
+TEST(ConnManager, OneFloodingSourceDoesNotStarveTheOthers) {
+  ConnLimits l;
+  l.inbound_per_second = 20;
+  l.inbound_burst = 100;                 // one IP alone used to drain all 100 shared tokens
+  l.inbound_per_ip_per_second = 5;       // burst 10
+  l.inbound_per_subnet_per_second = 15;  // burst 30
+  l.max_inbound_per_ip = 1000;
+  l.max_inbound_per_subnet = 1000;
+  ConnManager m(l);
+  std::uint64_t id = 1;
+  std::map<std::string, int> refused;
+  int admitted = 0;
+  for (int i = 0; i < 1000; ++i) {  // 1,000 attempts within the same instant from one IP
+    if (auto r = m.admit_inbound(id++, "192.0.2.7", false, t0)) ++refused[*r];
+    else ++admitted;
+  }
+  EXPECT_EQ(admitted, 10);
+  EXPECT_EQ(refused["inbound_ip_rate"], 990);
+  EXPECT_EQ(refused.count("inbound_rate"), 0u);
+  EXPECT_FALSE(m.admit_inbound(id++, "198.51.100.9", false, t0));  // another source: admitted
+  // A whole /24 flooding (many IPs) stops at its subnet bucket; another subnet still gets in.
+  int from_subnet = 0;
+  for (int i = 1; i < 250; ++i)
+    if (!m.admit_inbound(id++, "203.0.113." + std::to_string(i), false, t0)) ++from_subnet;
+  EXPECT_EQ(from_subnet, 30);
+  EXPECT_FALSE(m.admit_inbound(id++, "198.51.100.10", false, t0));
+  EXPECT_EQ(subnet_of("203.0.113.77"), "203.0.113.0/24");
+  EXPECT_EQ(subnet_of("2001:db8:1:2::5"), "2001:db8:1::/48");
+  EXPECT_EQ(subnet_of("not an ip"), "");
+}
+
+TEST(ConnManager, InboundPerSubnetLimitAndRelease) {
+  ConnLimits l;
+  l.max_inbound_per_subnet = 3;
+  l.inbound_burst = 100;
+  l.inbound_per_second = 100;
+  ConnManager m(l);
+  EXPECT_FALSE(m.admit_inbound(1, "192.0.2.1", false, t0));
+  EXPECT_FALSE(m.admit_inbound(2, "192.0.2.2", false, t0));
+  EXPECT_FALSE(m.admit_inbound(3, "192.0.2.3", false, t0));
+  EXPECT_EQ(m.admit_inbound(4, "192.0.2.4", false, t0), std::optional<std::string>("inbound_per_subnet"));
+  EXPECT_FALSE(m.admit_inbound(5, "192.0.3.1", false, t0));  // the next /24
+  m.on_closed(2);
+  EXPECT_FALSE(m.admit_inbound(6, "192.0.2.4", false, t0));
 }
 
 TEST(ConnManager, PendingDialsAndProtocolStreams) {

@@ -214,6 +214,40 @@ TEST_F(LimitsTest, InboundPerIpLimitRefusesTheExcess) {
   run(io, per_ip(this, &target, &other));
 }
 
+// One IP opening connection after connection cannot use up the shared inbound rate: its own
+// bucket refuses it, and another IP (a real host from 127.0.0.1) still connects.
+asio::awaitable<void> flood_then_other(Host* target, Host* other) {
+  auto ep = runtime::to_endpoint(target->listen_addrs().front());
+  CO_ASSERT_OK(ep);
+  std::vector<tcp::socket> held;
+  for (int i = 0; i < 50; ++i) {
+    auto s = co_await raw_connect("127.0.0.2", *ep);
+    if (s) held.push_back(std::move(*s));
+  }
+  const auto& lr = target->metrics().limit_refusals;
+  EXPECT_EQ(lr.count("inbound_ip_rate") ? lr.at("inbound_ip_rate") : 0, 40u);  // its own burst is 10
+  EXPECT_EQ(lr.count("inbound_rate"), 0u);
+  CO_ASSERT_OK(co_await other->dial(target->listen_addrs().front().with_peer_id(target->peer_id())));
+  EXPECT_EQ(target->metrics().gate_refusals.at({"inbound_ip", "inbound_ip_rate"}), 40u);
+}
+
+TEST_F(LimitsTest, AFloodingIpDoesNotShutOutAnother) {
+  Config tc = quiet();
+  tc.conn_manager.limit_loopback = true;
+  tc.conn_manager.inbound_per_second = 0.001;  // the shared bucket: 20 and (almost) no refill
+  tc.conn_manager.inbound_burst = 20;
+  tc.conn_manager.inbound_per_ip_per_second = 0.001;  // one IP: a burst of 10, (almost) no refill
+  tc.conn_manager.inbound_per_ip_burst = 10;
+  tc.conn_manager.max_inbound_per_ip = 1000;
+  tc.conn_manager.max_inbound_per_subnet = 1000;
+  tc.conn_manager.inbound_per_subnet_per_second = 1000;
+  tc.handshake_timeout = 60s;
+  auto& target = make_host(tc);
+  listen_loopback(target);
+  auto& other = make_host(quiet());
+  run(io, flood_then_other(&target, &other));
+}
+
 asio::awaitable<void> rate(Host* target, std::vector<Host*> dialers) {
   const auto addr = target->listen_addrs().front().with_peer_id(target->peer_id());
   int ok = 0, refused = 0;
