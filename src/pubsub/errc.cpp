@@ -8,6 +8,7 @@ const std::error_category& category() noexcept {
       {static_cast<int>(errc::subscription_closed), "subscription closed"},
       {static_cast<int>(errc::not_subscribed), "no subscription for topic"},
       {static_cast<int>(errc::bad_request), "malformed control request (topic/data)"},
+      {static_cast<int>(errc::slow_subscriber), "subscriber too slow: its queue overflowed and messages were dropped"},
   });
   return cat;
 }

@@ -13,6 +13,7 @@ enum class errc {
   subscription_closed,  // unsubscribed (or service stopped) and every queued message was read
   not_subscribed,       // unsubscribe() of a topic without subscriptions
   bad_request,          // a control API request lacks a field or has one of the wrong type
+  slow_subscriber,      // a subscriber fell so far behind that its queue overflowed (cut)
 };
 const std::error_category& category() noexcept;
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), category()}; }

@@ -26,10 +26,19 @@ Config reference_config() {
 // ------------------------------------------------------------------------------ Subscription
 
 struct Subscription::State {
-  State(const asio::any_io_executor& ex, std::string t, std::size_t cap, std::weak_ptr<PubSub::Impl> o)
-      : topic(std::move(t)), capacity(cap), signal(ex), owner(std::move(o)) {}
+  State(const asio::any_io_executor& ex, std::string t, std::size_t cap, std::size_t cap_bytes,
+        std::weak_ptr<PubSub::Impl> o)
+      : topic(std::move(t)), capacity(cap), capacity_bytes(cap_bytes), signal(ex), owner(std::move(o)) {}
   std::string topic;
   std::size_t capacity;
+  std::size_t capacity_bytes;  // of the queued messages' data
+  std::size_t queued_bytes = 0;
+  Message pop() {
+    Message m = std::move(queue.front());
+    queue.pop_front();
+    queued_bytes -= m.data.size();
+    return m;
+  }
   runtime::Signal signal;
   std::weak_ptr<PubSub::Impl> owner;
   std::deque<Message> queue;
@@ -53,6 +62,7 @@ Subscription::~Subscription() { close(); }
 
 const std::string& Subscription::topic() const { return m_state->topic; }
 std::size_t Subscription::queued() const { return m_state ? m_state->queue.size() : 0; }
+std::size_t Subscription::queued_bytes() const { return m_state ? m_state->queued_bytes : 0; }
 std::uint64_t Subscription::dropped() const { return m_state ? m_state->dropped : 0; }
 bool Subscription::closed() const { return !m_state || m_state->closed; }
 
@@ -62,20 +72,14 @@ void Subscription::close() {
 
 std::optional<Message> Subscription::try_next() {
   if (!m_state || m_state->queue.empty()) return std::nullopt;
-  Message m = std::move(m_state->queue.front());
-  m_state->queue.pop_front();
-  return m;
+  return m_state->pop();
 }
 
 asio::awaitable<Result<Message>> Subscription::next() {
   auto st = m_state;  // the frame co-owns the state (and its Signal)
   if (!st) co_return errc::subscription_closed;
   while (true) {
-    if (!st->queue.empty()) {
-      Message m = std::move(st->queue.front());
-      st->queue.pop_front();
-      co_return m;
-    }
+    if (!st->queue.empty()) co_return st->pop();
     if (st->closed) co_return errc::subscription_closed;
     co_await st->signal.wait();
   }
@@ -85,11 +89,7 @@ asio::awaitable<std::optional<Result<Message>>> Subscription::next_until(TimePoi
   auto st = m_state;
   if (!st) co_return Result<Message>(errc::subscription_closed);
   while (true) {
-    if (!st->queue.empty()) {
-      Message m = std::move(st->queue.front());
-      st->queue.pop_front();
-      co_return Result<Message>(std::move(m));
-    }
+    if (!st->queue.empty()) co_return Result<Message>(st->pop());
     if (st->closed) co_return Result<Message>(errc::subscription_closed);
     if (!co_await st->signal.wait_until(deadline)) co_return std::nullopt;
   }
@@ -462,11 +462,12 @@ void PubSub::Impl::deliver(const gs::Delivered& d) {
   const Message m = to_app(d.id, d.message, d.source);
   for (auto& s : it->second) {
     if (s->closed) continue;
-    if (s->queue.size() >= s->capacity) {
+    if (s->queue.size() >= s->capacity || s->queued_bytes + m.data.size() > s->capacity_bytes) {
       ++s->dropped;
       ++stats.deliveries_dropped;
       continue;
     }
+    s->queued_bytes += m.data.size();
     s->queue.push_back(m);
     s->signal.notify();
   }
@@ -565,6 +566,10 @@ asio::awaitable<void> PubSub::stop() {
 }
 
 Result<Subscription> PubSub::subscribe(const std::string& topic) {
+  return subscribe(topic, SubscribeOptions{m_impl->cfg.subscription_queue, m_impl->cfg.subscription_queue_bytes});
+}
+
+Result<Subscription> PubSub::subscribe(const std::string& topic, SubscribeOptions options) {
   auto& impl = *m_impl;
   if (!impl.running()) return errc::stopped;
   auto& v = impl.subs[topic];
@@ -575,7 +580,7 @@ Result<Subscription> PubSub::subscribe(const std::string& topic) {
     }
   }
   auto state = std::make_shared<Subscription::State>(impl.host.io_context().get_executor(), topic,
-                                                     impl.cfg.subscription_queue, m_impl);
+                                                     options.max_messages, options.max_bytes, m_impl);
   impl.subs[topic].push_back(state);
   impl.drain();
   return Subscription(std::move(state));

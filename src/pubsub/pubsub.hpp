@@ -64,6 +64,7 @@ struct Config {
   std::size_t max_queued_bytes = 8 * 1024 * 1024;    // outbound bytes queued per peer
   std::size_t max_batch_bytes = 256 * 1024;          // frames coalesced into one stream write
   std::size_t subscription_queue = 4096;             // messages buffered per Subscription
+  std::size_t subscription_queue_bytes = 16 * 1024 * 1024;  // and their data bytes
   std::size_t max_inbound_streams_per_peer = 2;      // concurrent; more are reset
   std::size_t max_px_dials = 8;                      // concurrent PX dials
   std::size_t read_buffer = 64 * 1024;
@@ -127,6 +128,7 @@ class Subscription {
   asio::awaitable<std::optional<Result<Message>>> next_until(TimePoint deadline);
   std::optional<Message> try_next();  // a queued message, without waiting
   std::size_t queued() const;
+  std::size_t queued_bytes() const;   // data bytes of the queued messages
   std::uint64_t dropped() const;      // messages lost because the queue was full
   bool closed() const;
   // Closes this subscription now (the same as dropping it, but keeps the queued messages).
@@ -155,6 +157,13 @@ class PubSub {
   asio::awaitable<void> stop();
 
   Result<Subscription> subscribe(const std::string& topic);
+  // With its own queue bounds (a reader that falls behind loses messages, counted in
+  // Subscription::dropped(), instead of holding memory without bound).
+  struct SubscribeOptions {
+    std::size_t max_messages;
+    std::size_t max_bytes;  // of the queued messages' data
+  };
+  Result<Subscription> subscribe(const std::string& topic, SubscribeOptions options);
   // Closes every subscription of `topic` (and leaves the topic).
   Status unsubscribe(const std::string& topic);
   Result<MessageId> publish(const std::string& topic, Bytes data);

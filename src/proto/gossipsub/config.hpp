@@ -71,6 +71,7 @@ struct Config {
   Duration heartbeat_initial_delay = std::chrono::milliseconds(100);
   Duration fanout_ttl = std::chrono::seconds(60);
   std::size_t mcache_len = 5, mcache_gossip = 3;
+  std::size_t mcache_max_bytes = 32 * 1024 * 1024;  // message data in the cache (oldest leave first)
   Duration seen_ttl = std::chrono::minutes(2);
   std::size_t max_seen = 1'000'000;  // seen-cache bound (oldest entries are dropped first)
   Duration prune_backoff = std::chrono::minutes(1);

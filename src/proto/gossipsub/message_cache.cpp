@@ -2,11 +2,26 @@
 
 namespace lotus::proto::gossipsub {
 
+void MessageCache::erase(const MessageId& id) {
+  auto it = m_entries.find(id);
+  if (it == m_entries.end()) return;
+  m_bytes -= it->second.msg.data.size();
+  m_entries.erase(it);
+}
+
 void MessageCache::put(const MessageId& id, const Message& m) {
   auto [it, inserted] = m_entries.try_emplace(id);
   if (!inserted) return;
   it->second.msg = m;
+  m_bytes += m.data.size();
   m_windows.front().emplace_back(id, m.topic);
+  // Over the byte bound: the oldest messages go first (never the one just put).
+  for (auto w = m_windows.rbegin(); m_bytes > m_max_bytes && w != m_windows.rend(); ++w) {
+    while (m_bytes > m_max_bytes && !w->empty() && !(w->front().first == id)) {
+      erase(w->front().first);
+      w->erase(w->begin());
+    }
+  }
 }
 
 const Message* MessageCache::get(const MessageId& id) const {
@@ -34,7 +49,7 @@ std::vector<MessageId> MessageCache::gossip_ids(const std::string& topic) const 
 
 void MessageCache::shift() {
   if (m_windows.empty()) return;
-  for (const auto& [id, t] : m_windows.back()) m_entries.erase(id);
+  for (const auto& [id, t] : m_windows.back()) erase(id);
   m_windows.pop_back();
   m_windows.emplace_front();
 }

@@ -2,9 +2,12 @@
 // recently forwarded messages, the newest `history_gossip` of which are advertised in IHAVE.
 // shift() at every heartbeat drops the oldest window. get_for_peer() counts IWANT answers per
 // peer so a message is retransmitted at most `retransmission` times to the same peer (v1.1).
-// Bound: messages of history_length heartbeats (the publish rate is the application's bound).
+// Bound: messages of history_length heartbeats, and at most max_bytes of message data: beyond
+// it the oldest messages leave the cache early (they are then no longer served to IWANT), so a
+// burst of large messages cannot hold memory for history_length heartbeats.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <string>
@@ -19,8 +22,8 @@ namespace lotus::proto::gossipsub {
 
 class MessageCache {
  public:
-  MessageCache(std::size_t history_length, std::size_t history_gossip)
-      : m_gossip(history_gossip), m_windows(history_length) {}
+  MessageCache(std::size_t history_length, std::size_t history_gossip, std::size_t max_bytes = SIZE_MAX)
+      : m_gossip(history_gossip), m_max_bytes(max_bytes), m_windows(history_length) {}
 
   void put(const MessageId& id, const Message& m);
   const Message* get(const MessageId& id) const;
@@ -29,13 +32,17 @@ class MessageCache {
   std::vector<MessageId> gossip_ids(const std::string& topic) const;
   void shift();
   std::size_t size() const noexcept { return m_entries.size(); }
+  std::size_t bytes() const noexcept { return m_bytes; }  // message data held
 
  private:
+  void erase(const MessageId& id);
   struct Entry {
     Message msg;
     std::map<mf::PeerId, std::size_t> sent;
   };
   std::size_t m_gossip;
+  std::size_t m_max_bytes;
+  std::size_t m_bytes = 0;
   std::deque<std::vector<std::pair<MessageId, std::string>>> m_windows;
   std::unordered_map<MessageId, Entry, BytesHash> m_entries;
 };

@@ -20,7 +20,7 @@ Router::Router(mf::PeerId local, const crypto::PrivateKey* signing_key, Config c
       m_cfg(std::move(config)),
       m_rng(rng),
       m_seqno(rng.next_u64()),
-      m_mcache(std::max<std::size_t>(m_cfg.mcache_len, 1), m_cfg.mcache_gossip),
+      m_mcache(std::max<std::size_t>(m_cfg.mcache_len, 1), m_cfg.mcache_gossip, m_cfg.mcache_max_bytes),
       m_seen(m_cfg.seen_ttl, m_cfg.max_seen),
       m_score(m_cfg.score),
       m_next_heartbeat(now + m_cfg.heartbeat_initial_delay) {}
