@@ -51,8 +51,9 @@ std::optional<node::ControlClient> Context::client() const {
     std::cerr << ": " << ep.error().message() << "\n";
     return std::nullopt;
   }
-  return node::ControlClient(*ep, std::chrono::duration_cast<std::chrono::milliseconds>(timeout()) +
-                                      std::chrono::seconds(5));
+  return node::ControlClient(*ep,
+                             std::chrono::duration_cast<std::chrono::milliseconds>(timeout()) + std::chrono::seconds(5),
+                             node::default_api_token(*ep, get("api-token"), get("data-dir"), env));
 }
 
 int report_error(const std::string& what, const node::ControlError& e) {

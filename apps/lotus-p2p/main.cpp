@@ -19,6 +19,8 @@ namespace {
 const std::vector<Option> kCommon = {
     {"api", true, "control API of the daemon: unix:/path/control.sock, 127.0.0.1:PORT (default:\n"
                   "      $LOTUS_P2P_API, else the endpoint in DATA_DIR/api, else DATA_DIR/control.sock)"},
+    {"api-token", true, "the control API token for a TCP endpoint (default: $LOTUS_P2P_API_TOKEN, else\n"
+                        "      the first line of DATA_DIR/api.token, which the daemon writes)"},
     {"data-dir", true, "the daemon's data directory (default: $LOTUS_P2P_DATA_DIR or ~/.lotus-p2p)"},
     {"timeout", true, "SECONDS: dial, handshake and negotiation timeout (default 10)"},
     {"json", false, "print JSON instead of text"},

@@ -45,6 +45,10 @@ options:
                       stdout once running (human-readable output then goes to stderr)
   --verbose           same as --log-level debug
   --enable-perf-server  serve the perf protocol (/perf/1.0.0); never on public nodes
+  --init-identity     create identity.key even though DIR has stores of an earlier identity
+                      (without it a missing key there is an error: the peer id would change)
+  --recover-stores    move a damaged peers.sqlite / dht.sqlite aside (*.corrupt-<time>) and
+                      start with an empty one (without it a damaged store stops the start)
   --version           print the version and exit
   -h, --help          show this help
 
@@ -106,6 +110,7 @@ int main(int argc, char** argv) {
   }
   bool print_config = false, json_ready = false, verbose = false;
   bool perf_server = false;  // --enable-perf-server: serve /perf/1.0.0 (off by default, per spec)
+  bool init_identity = false, recover_stores = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&](const std::string& name) -> std::optional<std::string> {
@@ -129,6 +134,10 @@ int main(int argc, char** argv) {
       verbose = true;
     } else if (a == "--enable-perf-server") {
       perf_server = true;
+    } else if (a == "--init-identity") {
+      init_identity = true;
+    } else if (a == "--recover-stores") {
+      recover_stores = true;
     } else if (a == "--config" || a.rfind("--config=", 0) == 0 || a == "--data-dir" || a.rfind("--data-dir=", 0) == 0) {
       const bool is_config = a.rfind("--config", 0) == 0;
       std::optional<std::string> v;
@@ -174,6 +183,8 @@ int main(int argc, char** argv) {
   asio::io_context io;
   node::NodeOptions options;
   options.perf_server = perf_server;
+  options.init_identity = init_identity;
+  options.recover_stores = recover_stores;
   node::Node n(io, std::move(*loaded), std::move(options));
   if (auto s = n.start(); !s) {
     std::cerr << "lotus-p2pd: " << n.error_message() << "\n";

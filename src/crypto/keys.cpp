@@ -441,7 +441,8 @@ Bytes PrivateKey::to_protobuf() const { return encode_key_protobuf(m_type, m_sec
 // ---- key files ----------------------------------------------------------------------------------
 
 Result<PrivateKey> PrivateKey::load_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  // O_NONBLOCK: a FIFO in its place must not block the caller (fstat then refuses it).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return errc::key_file_io;
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

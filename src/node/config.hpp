@@ -99,6 +99,13 @@ struct NodeConfig {
     bool enabled = true;
     std::string protocol = "/lotus/kad/1.0.0";
     bool server = false;  // false = client mode (queries only)
+    // Bounds of what the DHT holds (dht::Config, kad::HandlerConfig, SqliteRecordStoreConfig).
+    std::uint32_t max_records = 65536;           // records stored for others and ours
+    std::uint32_t max_store_mib = 256;           // their keys + values
+    std::uint32_t max_records_per_peer = 64;     // one remote peer's records we store
+    std::uint32_t max_kib_per_peer = 2048;       // and their bytes
+    std::uint32_t max_provider_keys_per_peer = 256;
+    std::uint32_t max_local_keys = 1024;         // our own put/provide keys (republished)
   } dht;
   struct GossipSub {
     bool enabled = true;
@@ -125,6 +132,12 @@ struct NodeConfig {
     std::uint32_t max_pending_dials = 64;     // outbound dials in flight
     std::uint32_t max_streams_per_connection = 1024;
     std::uint32_t max_inbound_streams_per_protocol = 256;  // handlers running, per connection
+    // Fairness between sources (host::ConnLimits): one IP, one /24 (IPv4) or /48 (IPv6) cannot
+    // take the whole inbound rate, and sockets still handshaking have their own cap.
+    std::uint32_t max_inbound_per_subnet = 32;
+    std::uint32_t inbound_per_ip_per_second = 5;      // each IP's own token bucket (burst 2×)
+    std::uint32_t inbound_per_subnet_per_second = 10;  // each subnet's (burst 2×)
+    std::uint32_t max_handshaking = 256;               // inbound sockets not yet upgraded
   } connection_manager;
   struct Security {
     bool disable_rate_limiting = false;
@@ -143,10 +156,19 @@ struct NodeConfig {
     // port; the daemon writes the endpoint it bound to <data dir>/api), or "off".
     // Never a public interface: other hosts are refused.
     std::string listen = "unix";
+    // On TCP, every request must carry the token of <data dir>/api.token (created 0600 at
+    // start; lotus-p2p reads it): "Authorization: Bearer <token>". The Unix socket relies on
+    // its file mode (0600) instead.
+    bool require_token = true;
+    std::uint32_t max_connections = 64;        // concurrent clients (slow ones are evicted first)
+    std::uint32_t header_timeout_ms = 5000;    // a request's header must arrive within this
+    std::uint32_t request_timeout_ms = 30000;  // the whole request (header and body)
+    std::uint32_t max_stream_buffer_kib = 1024;  // a streaming reply's unsent items; beyond: cut
   } api;
   struct PeerDb {
     bool enabled = true;           // persist known peers in <data dir>/peers.sqlite
     std::uint32_t redial = 8;      // known good peers redialled at start (0 = none)
+    std::uint32_t max_peers = 1000;  // rows; peers without a dialable address are evicted first
   } peer_store;
   struct Tls {
     // PEM certificate chain and private key for /tls/ws listen addresses (relative: in the

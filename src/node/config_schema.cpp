@@ -184,6 +184,30 @@ std::vector<KeyDef> declare() {
       .help("answer other peers' DHT queries (false: client mode, queries only)")
       .profile("wallet", false).profile("full", true).profile("bootstrap", true).profile("relay", true)
       .bind(field([](auto& c) -> auto& { return c.dht.server; })));
+  d.push_back(integer("dht.max_records", 65536, 16, 10000000)
+      .flags({"dht-max-records"})
+      .help("records the DHT store holds (for others and ours)")
+      .bind(field([](auto& c) -> auto& { return c.dht.max_records; })));
+  d.push_back(integer("dht.max_store_mib", 256, 1, 1048576)
+      .flags({"dht-max-store-mib"})
+      .help("MiB of keys and values the DHT store holds")
+      .bind(field([](auto& c) -> auto& { return c.dht.max_store_mib; })));
+  d.push_back(integer("dht.max_records_per_peer", 64, 1, 10000000)
+      .flags({"dht-max-records-per-peer"})
+      .help("records one remote peer may have in our DHT store")
+      .bind(field([](auto& c) -> auto& { return c.dht.max_records_per_peer; })));
+  d.push_back(integer("dht.max_kib_per_peer", 2048, 1, 1048576)
+      .flags({"dht-max-kib-per-peer"})
+      .help("KiB of keys and values one remote peer may have in our DHT store")
+      .bind(field([](auto& c) -> auto& { return c.dht.max_kib_per_peer; })));
+  d.push_back(integer("dht.max_provider_keys_per_peer", 256, 1, 10000000)
+      .flags({"dht-max-provider-keys-per-peer"})
+      .help("keys one remote peer may be recorded as a provider of")
+      .bind(field([](auto& c) -> auto& { return c.dht.max_provider_keys_per_peer; })));
+  d.push_back(integer("dht.max_local_keys", 1024, 1, 1000000)
+      .flags({"dht-max-local-keys"})
+      .help("keys this node puts or provides itself (kept and republished)")
+      .bind(field([](auto& c) -> auto& { return c.dht.max_local_keys; })));
   d.push_back(boolean("gossipsub.enabled", true)
       .flags({"gossipsub-enabled", "gossipsub"})
       .help("run GossipSub (publish/subscribe)")
@@ -260,6 +284,23 @@ std::vector<KeyDef> declare() {
       .flags({"connection-manager-max-inbound-streams-per-protocol", "max-inbound-streams-per-protocol"})
       .help("inbound streams of one protocol on one connection with a running handler")
       .bind(field([](auto& c) -> auto& { return c.connection_manager.max_inbound_streams_per_protocol; })));
+  d.push_back(integer("connection_manager.max_inbound_per_subnet", 32, 1, k_max_conn)
+      .flags({"connection-manager-max-inbound-per-subnet", "max-inbound-per-subnet"})
+      .help("inbound connections (handshaking or open) per /24 (IPv4) or /48 (IPv6)")
+      .profile("wallet", 16).profile("full", 32).profile("bootstrap", 64).profile("relay", 128)
+      .bind(field([](auto& c) -> auto& { return c.connection_manager.max_inbound_per_subnet; })));
+  d.push_back(integer("connection_manager.inbound_per_ip_per_second", 5, 1, k_max_conn)
+      .flags({"connection-manager-inbound-per-ip-per-second", "inbound-per-ip-per-second"})
+      .help("new inbound connections per second from one IP (its own bucket, burst twice that)")
+      .bind(field([](auto& c) -> auto& { return c.connection_manager.inbound_per_ip_per_second; })));
+  d.push_back(integer("connection_manager.inbound_per_subnet_per_second", 10, 1, k_max_conn)
+      .flags({"connection-manager-inbound-per-subnet-per-second", "inbound-per-subnet-per-second"})
+      .help("new inbound connections per second from one /24 or /48 (burst twice that)")
+      .bind(field([](auto& c) -> auto& { return c.connection_manager.inbound_per_subnet_per_second; })));
+  d.push_back(integer("connection_manager.max_handshaking", 256, 1, k_max_conn)
+      .flags({"connection-manager-max-handshaking", "max-handshaking"})
+      .help("inbound sockets still in the handshake (apart from established connections)")
+      .bind(field([](auto& c) -> auto& { return c.connection_manager.max_handshaking; })));
   d.push_back(boolean("security.disable_rate_limiting", false)
       .flags({"security-disable-rate-limiting", "disable-rate-limiting"})
       .help("lift the inbound per-IP and rate limits (tests, private networks)")
@@ -284,6 +325,26 @@ std::vector<KeyDef> declare() {
       .flags({"api-listen"})
       .help("where the control API (lotus-p2p) listens; the bound endpoint goes to <data dir>/api")
       .bind(field([](auto& c) -> auto& { return c.api.listen; })));
+  d.push_back(boolean("api.require_token", true)
+      .flags({"api-require-token"})
+      .help("on TCP, require the token of <data dir>/api.token in every request")
+      .bind(field([](auto& c) -> auto& { return c.api.require_token; })));
+  d.push_back(integer("api.max_connections", 64, 1, 10000)
+      .flags({"api-max-connections"})
+      .help("concurrent control API clients (the slowest idle ones make room)")
+      .bind(field([](auto& c) -> auto& { return c.api.max_connections; })));
+  d.push_back(integer("api.header_timeout_ms", 5000, 100, 600000)
+      .flags({"api-header-timeout-ms"})
+      .help("milliseconds a control API request's header may take")
+      .bind(field([](auto& c) -> auto& { return c.api.header_timeout_ms; })));
+  d.push_back(integer("api.request_timeout_ms", 30000, 100, 600000)
+      .flags({"api-request-timeout-ms"})
+      .help("milliseconds a whole control API request (header and body) may take")
+      .bind(field([](auto& c) -> auto& { return c.api.request_timeout_ms; })));
+  d.push_back(integer("api.max_stream_buffer_kib", 1024, 16, 1048576)
+      .flags({"api-max-stream-buffer-kib"})
+      .help("KiB a streaming reply (pubsub.sub, …) may hold for a slow client before it is cut")
+      .bind(field([](auto& c) -> auto& { return c.api.max_stream_buffer_kib; })));
   d.push_back(boolean("peer_store.enabled", true)
       .flags({"peer-store-enabled", "peer-store"})
       .help("remember known peers in <data dir>/peers.sqlite")
@@ -292,6 +353,10 @@ std::vector<KeyDef> declare() {
       .flags({"peer-store-redial", "redial"})
       .help("known good peers redialled at start (0: none)")
       .bind(field([](auto& c) -> auto& { return c.peer_store.redial; })));
+  d.push_back(integer("peer_store.max_peers", 1000, 10, 1000000)
+      .flags({"peer-store-max-peers"})
+      .help("peers remembered in peers.sqlite (those without a dialable address go first)")
+      .bind(field([](auto& c) -> auto& { return c.peer_store.max_peers; })));
   // Certificate chain and private key (PEM) for /tls/ws listen addresses; relative paths are
   // in the data directory. Both or neither (a rule below).
   d.push_back(text("tls.cert_file", Kind::file_path, "")

@@ -80,6 +80,8 @@ ControlResult<T> remote_error(const Json& j, int status) {
 struct Exchange {
   enum class Mode { unary, stream, get };
   Mode mode = Mode::unary;
+  std::string host = "localhost";           // the Host header: the endpoint we talk to
+  const std::optional<std::string>* token = nullptr;
   std::string target;
   std::string body;
   const std::function<bool(const Json&)>* on_item = nullptr;
@@ -109,8 +111,9 @@ Outcome exchange(asio::io_context& io, Socket& sock, const Endpoint& ep, const s
     return out;
   }
   http::request<http::string_body> req{x.mode == Exchange::Mode::get ? http::verb::get : http::verb::post, x.target, 11};
-  req.set(http::field::host, "localhost");
+  req.set(http::field::host, x.host);
   req.set(http::field::user_agent, "lotus-p2p");
+  if (x.token && *x.token) req.set(http::field::authorization, "Bearer " + **x.token);
   if (x.mode != Exchange::Mode::get) {
     req.set(http::field::content_type, "application/json");
     req.body() = x.body;
@@ -185,7 +188,8 @@ Outcome exchange(asio::io_context& io, Socket& sock, const Endpoint& ep, const s
   return out;
 }
 
-Outcome perform(const ApiEndpoint& endpoint, std::chrono::milliseconds timeout, const Exchange& x) {
+Outcome perform(const ApiEndpoint& endpoint, std::chrono::milliseconds timeout, Exchange x) {
+  if (endpoint.kind == ApiEndpoint::Kind::tcp) x.host = endpoint.to_string();  // e.g. 127.0.0.1:5701
   asio::io_context io;
   std::optional<Clock::time_point> deadline;
   if (timeout.count() > 0) deadline = Clock::now() + timeout;
@@ -206,6 +210,7 @@ ControlResult<Json> ControlClient::call(const std::string& method, const Json& r
   Exchange x;
   x.target = "/api/v1/" + method;
   x.body = request.dump(-1, ' ', false, Json::error_handler_t::replace);
+  x.token = &m_token;
   auto o = perform(m_endpoint, m_timeout, x);
   if (o.ec) return fail<Json>(o.ec, o.message, o.status);
   Json j = Json::parse(o.body, nullptr, false);
@@ -226,6 +231,7 @@ ControlResult<bool> ControlClient::stream(const std::string& method, const Json&
   x.target = "/api/v1/" + method;
   x.body = request.dump(-1, ' ', false, Json::error_handler_t::replace);
   x.on_item = &on_item;
+  x.token = &m_token;
   auto o = perform(m_endpoint, timeout, x);
   if (o.ec) return fail<bool>(o.ec, o.message, o.status);
   if (o.stream_error) return remote_error<bool>(*o.stream_error, o.status);
@@ -243,6 +249,7 @@ ControlResult<std::string> ControlClient::get(const std::string& path) const {
   Exchange x;
   x.mode = Exchange::Mode::get;
   x.target = path;
+  x.token = &m_token;
   auto o = perform(m_endpoint, m_timeout, x);
   if (o.ec) return fail<std::string>(o.ec, o.message, o.status);
   if (o.status != 200) {
@@ -255,11 +262,10 @@ ControlResult<std::string> ControlClient::get(const std::string& path) const {
   return r;
 }
 
-Result<ApiEndpoint> default_api_endpoint(const std::optional<std::string>& api_flag,
-                                         const std::optional<std::string>& data_dir_flag,
-                                         const std::map<std::string, std::string>& env) {
-  if (api_flag) return ApiEndpoint::parse(*api_flag);
-  if (auto it = env.find("LOTUS_P2P_API"); it != env.end() && !it->second.empty()) return ApiEndpoint::parse(it->second);
+namespace {
+// The CLI's data directory: --data-dir, LOTUS_P2P_DATA_DIR, ~/.lotus-p2p (as the daemon's).
+std::optional<std::filesystem::path> cli_data_dir(const std::optional<std::string>& data_dir_flag,
+                                                  const std::map<std::string, std::string>& env) {
   std::filesystem::path dir;
   auto home = [&]() -> std::string {
     auto h = env.find("HOME");
@@ -272,7 +278,33 @@ Result<ApiEndpoint> default_api_endpoint(const std::optional<std::string>& api_f
   if (data_dir_flag) dir = expand(*data_dir_flag);
   else if (auto it = env.find("LOTUS_P2P_DATA_DIR"); it != env.end() && !it->second.empty()) dir = expand(it->second);
   else if (!home().empty()) dir = std::filesystem::path(home()) / ".lotus-p2p";
-  else return node_errc::api_bad_endpoint;
+  else return std::nullopt;
+  return dir;
+}
+}  // namespace
+
+std::optional<std::string> default_api_token(const ApiEndpoint& endpoint, const std::optional<std::string>& token_flag,
+                                             const std::optional<std::string>& data_dir_flag,
+                                             const std::map<std::string, std::string>& env) {
+  if (endpoint.kind != ApiEndpoint::Kind::tcp) return std::nullopt;
+  if (token_flag && !token_flag->empty()) return *token_flag;
+  if (auto it = env.find("LOTUS_P2P_API_TOKEN"); it != env.end() && !it->second.empty()) return it->second;
+  auto dir = cli_data_dir(data_dir_flag, env);
+  if (!dir) return std::nullopt;
+  std::ifstream in(*dir / "api.token");
+  std::string line;
+  if (in && std::getline(in, line) && !line.empty()) return line;
+  return std::nullopt;
+}
+
+Result<ApiEndpoint> default_api_endpoint(const std::optional<std::string>& api_flag,
+                                         const std::optional<std::string>& data_dir_flag,
+                                         const std::map<std::string, std::string>& env) {
+  if (api_flag) return ApiEndpoint::parse(*api_flag);
+  if (auto it = env.find("LOTUS_P2P_API"); it != env.end() && !it->second.empty()) return ApiEndpoint::parse(it->second);
+  auto found = cli_data_dir(data_dir_flag, env);
+  if (!found) return node_errc::api_bad_endpoint;
+  const std::filesystem::path dir = *found;
   // The endpoint the running daemon wrote (covers TCP endpoints and port 0).
   std::ifstream in(dir / "api");
   std::string line;

@@ -38,8 +38,11 @@ struct ControlResult {
 
 class ControlClient {
  public:
-  explicit ControlClient(ApiEndpoint endpoint, std::chrono::milliseconds timeout = std::chrono::seconds(60))
-      : m_endpoint(std::move(endpoint)), m_timeout(timeout) {}
+  // `token`: sent as "Authorization: Bearer <token>" (TCP endpoints of a daemon that requires
+  // one; see default_api_token).
+  explicit ControlClient(ApiEndpoint endpoint, std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                         std::optional<std::string> token = std::nullopt)
+      : m_endpoint(std::move(endpoint)), m_timeout(timeout), m_token(std::move(token)) {}
 
   const ApiEndpoint& endpoint() const { return m_endpoint; }
 
@@ -57,6 +60,7 @@ class ControlClient {
  private:
   ApiEndpoint m_endpoint;
   std::chrono::milliseconds m_timeout;
+  std::optional<std::string> m_token;
 };
 
 // The CLI's endpoint choice (see above). `api_flag`/`data_dir_flag`: the CLI options if given;
@@ -64,5 +68,11 @@ class ControlClient {
 Result<ApiEndpoint> default_api_endpoint(const std::optional<std::string>& api_flag,
                                          const std::optional<std::string>& data_dir_flag,
                                          const std::map<std::string, std::string>& env);
+
+// The token for a TCP endpoint: --api-token, else LOTUS_P2P_API_TOKEN, else the first line of
+// <data dir>/api.token (the data dir chosen as above); nullopt for Unix sockets or when none.
+std::optional<std::string> default_api_token(const ApiEndpoint& endpoint, const std::optional<std::string>& token_flag,
+                                             const std::optional<std::string>& data_dir_flag,
+                                             const std::map<std::string, std::string>& env);
 
 }  // namespace lotus::node

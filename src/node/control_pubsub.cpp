@@ -1,6 +1,7 @@
 #include "node/control_pubsub.hpp"
 
 #include "base/hex.hpp"
+#include "base/log.hpp"
 #include "runtime/asio.hpp"
 
 namespace lotus::node {
@@ -87,10 +88,13 @@ asio::awaitable<Result<Json>> topics(pubsub::PubSub& ps, Json) {
   co_return Json{{"topics", std::move(out)}};
 }
 
-asio::awaitable<Status> sub(pubsub::PubSub& ps, Json req, Emit emit) {
+// A subscriber that reads slower than messages arrive is cut once its queue (max_bytes of
+// message data, then messages are dropped) overflows: the stream ends with
+// pubsub::errc::slow_subscriber rather than the daemon holding memory for it.
+asio::awaitable<Status> sub(pubsub::PubSub& ps, std::size_t max_bytes, Json req, Emit emit) {
   auto topic = topic_of(req, true);
   if (!topic) co_return topic.error();
-  auto s = ps.subscribe(*topic);
+  auto s = ps.subscribe(*topic, pubsub::PubSub::SubscribeOptions{4096, max_bytes});
   if (!s) co_return s.error();
   pubsub::Subscription subscription = std::move(*s);
   while (true) {
@@ -98,6 +102,12 @@ asio::awaitable<Status> sub(pubsub::PubSub& ps, Json req, Emit emit) {
     if (!m) {
       if (m.error() == make_error_code(pubsub::errc::subscription_closed)) co_return Status{};
       co_return m.error();
+    }
+    if (subscription.dropped() > 0) {
+      LOTUS_LOG(warn, "node.api", "pubsub.sub on '" + subscription.topic() + "': the client reads too slowly; " +
+                                      std::to_string(subscription.dropped()) + " message(s) dropped, stream cut " +
+                                      "(api.max_stream_buffer_kib)");
+      co_return pubsub::errc::slow_subscriber;
     }
     auto st = co_await emit(pubsub_message_json(*m));
     if (!st) co_return Status{};  // the client went away
@@ -115,7 +125,7 @@ Json pubsub_message_json(const pubsub::Message& m) {
   return j;
 }
 
-void register_pubsub_methods(ControlRouter& router, pubsub::PubSub& ps) {
+void register_pubsub_methods(ControlRouter& router, pubsub::PubSub& ps, std::size_t max_stream_bytes) {
   pubsub::PubSub* p = &ps;
   router.add({"pubsub.pub", "publish {topic, data|data_hex} -> {id}",
               [p](Json req) { return pub(*p, std::move(req)); }, {}});
@@ -124,7 +134,9 @@ void register_pubsub_methods(ControlRouter& router, pubsub::PubSub& ps) {
   router.add({"pubsub.topics", "subscribed topics {} -> {topics}",
               [p](Json req) { return topics(*p, std::move(req)); }, {}});
   router.add({"pubsub.sub", "subscribe {topic} -> stream of messages",
-              {}, [p](Json req, Emit emit) { return sub(*p, std::move(req), std::move(emit)); }});
+              {}, [p, max_stream_bytes](Json req, Emit emit) {
+                return sub(*p, max_stream_bytes, std::move(req), std::move(emit));
+              }});
 }
 
 }  // namespace lotus::node

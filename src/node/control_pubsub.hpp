@@ -20,7 +20,9 @@
 namespace lotus::node {
 
 // Registers pubsub.pub/peers/topics/sub on `router`. `ps` must outlive the router's use.
-void register_pubsub_methods(ControlRouter& router, pubsub::PubSub& ps);
+// `max_stream_bytes`: message data a pubsub.sub stream may queue for a slow client before the
+// stream is cut (api.max_stream_buffer_kib).
+void register_pubsub_methods(ControlRouter& router, pubsub::PubSub& ps, std::size_t max_stream_bytes = 1024 * 1024);
 
 // The JSON item pubsub.sub emits for one message.
 Json pubsub_message_json(const pubsub::Message& m);

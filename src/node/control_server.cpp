@@ -9,11 +9,14 @@
 #include <boost/beast/http.hpp>
 #include <cstdio>
 #include <exception>
+#include <openssl/rand.h>
 #include <set>
 
+#include "base/bytes.hpp"
 #include "base/log.hpp"
 #include "node/errors.hpp"
 #include "runtime/asio.hpp"
+#include "runtime/signal.hpp"
 #include "runtime/task_scope.hpp"
 #include "runtime/watchdog.hpp"
 
@@ -50,10 +53,49 @@ struct ControlServer::Impl : std::enable_shared_from_this<ControlServer::Impl> {
   ControlServerStats stats;
   std::size_t sessions = 0;
   bool stopping = false;
+  // Sessions by id: how to close each, and whether it is waiting for a request (and since
+  // when) — the candidates to make room for new clients.
+  struct Slot {
+    std::function<void()> close;
+    bool waiting = true;
+    TimePoint since{};
+  };
+  std::map<std::uint64_t, Slot> slots;
+  std::uint64_t next_slot = 1;
+  std::unique_ptr<runtime::Signal> slot_freed;
+  // Rate-limited refusal log: one line per reason per minute with the count since the last.
+  std::map<std::string, std::pair<TimePoint, std::uint64_t>> refusal_log;
+  // Allowed Host header values on TCP ("127.0.0.1:5701", "localhost:5701", "[::1]:5701").
+  std::set<std::string> allowed_hosts;
 
   void count(const std::string& what) {
     // Registered names only: the key set stays bounded whatever clients send.
     ++stats.requests[what];
+  }
+  void refuse(const std::string& reason) {
+    ++stats.refusals[reason];
+    const auto now = Clock::now();
+    auto& [last, since_last] = refusal_log[reason];
+    ++since_last;
+    if (last != TimePoint{} && now - last < std::chrono::minutes(1)) return;
+    LOTUS_LOG(warn, "node.api", "control API refused " + std::to_string(since_last) + " request(s) or connection(s): " +
+                                    reason + (last == TimePoint{} ? "" : " (in the last minute)"));
+    last = now;
+    since_last = 0;
+  }
+  // Closes the connection waiting longest for its request (if waiting long enough).
+  bool evict_slow(TimePoint now) {
+    auto victim = slots.end();
+    for (auto it = slots.begin(); it != slots.end(); ++it) {
+      if (!it->second.waiting || now - it->second.since < cfg.evictable_after) continue;
+      if (victim == slots.end() || it->second.since < victim->second.since) victim = it;
+    }
+    if (victim == slots.end()) return false;
+    victim->second.waiting = false;  // closing: not a candidate again
+    victim->second.close();
+    refuse("evicted_slow");
+    ++stats.refused_connections;
+    return true;
   }
 };
 
@@ -155,8 +197,8 @@ asio::awaitable<bool> handle_api(std::shared_ptr<ControlServer::Impl> srv, std::
     }
     if (!*r) {
       const auto ec = r->error();
-      const auto status = ec == node_errc::bad_request ? http::status::bad_request : http::status::internal_server_error;
-      co_return co_await write_json(srv, sock, status, error_json(ec), keep_alive);
+      co_return co_await write_json(srv, sock, static_cast<http::status>(http_status_for(ec)), error_json(ec),
+                                    keep_alive);
     }
     Json reply = std::move(**r);
     co_return co_await write_json(srv, sock, http::status::ok, std::move(reply), keep_alive);
@@ -191,24 +233,97 @@ asio::awaitable<bool> handle_api(std::shared_ptr<ControlServer::Impl> srv, std::
   co_return false;
 }
 
+// The access rules on TCP (see control_server.hpp); the refusal reason, or "".
+template <class Socket, class Req>
+std::string access_refusal(const ControlServer::Impl& srv, const Req& req) {
+  if (!std::is_same_v<Socket, tcp::socket>) return {};
+  const std::string host(req[http::field::host]);
+  if (!srv.allowed_hosts.count(host)) return "bad_host";
+  const std::string origin(req[http::field::origin]);
+  if (!origin.empty()) {
+    const auto scheme = origin.find("://");
+    if (!srv.allowed_hosts.count(scheme == std::string::npos ? origin : origin.substr(scheme + 3))) return "bad_origin";
+  }
+  if (srv.cfg.token) {
+    const std::string_view auth(req[http::field::authorization].data(), req[http::field::authorization].size());
+    constexpr std::string_view bearer = "Bearer ";
+    if (auth.size() != bearer.size() + srv.cfg.token->size() || auth.substr(0, bearer.size()) != bearer ||
+        !lotus::equal_ct(lotus::as_bytes(auth.substr(bearer.size())), lotus::as_bytes(*srv.cfg.token)))
+      return "unauthorized";
+  }
+  return {};
+}
+
+// A POST body must be JSON (a browser's cross-site form or text/plain POST is not).
+template <class Req>
+bool json_content(const Req& req) {
+  const auto ct = req[http::field::content_type];
+  if (ct.empty()) return req.payload_size() && *req.payload_size() == 0;  // an empty body needs no type
+  const auto semi = ct.find(';');
+  std::string type(ct.substr(0, semi));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type == "application/json";
+}
+
+// `sessions` was counted by the accept loop when it spawned us (so the limit holds before the
+// coroutine first runs).
 template <class Socket>
 asio::awaitable<void> session(std::shared_ptr<ControlServer::Impl> srv, std::shared_ptr<Socket> sock) {
-  ++srv->sessions;
   ++srv->stats.connections;
+  const auto slot_id = srv->next_slot++;
+  srv->slots[slot_id] = ControlServer::Impl::Slot{[sock] { close_socket(*sock); }, true, Clock::now()};
   const auto stop_cb = srv->scope.add_stop_callback([sock] { close_socket(*sock); });
   beast::flat_buffer buffer(srv->cfg.max_header_bytes + 1024);
   while (!srv->stopping) {
+    auto& slot = srv->slots[slot_id];
+    slot.waiting = true;
+    slot.since = Clock::now();
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(srv->cfg.max_header_bytes));
     parser.body_limit(srv->cfg.max_body_bytes);
     beast::error_code ec;
+    bool timed_out = false;
     {
-      runtime::Watchdog dog(srv->ex, srv->cfg.read_timeout, [sock] { close_socket(*sock); });
-      co_await http::async_read(*sock, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-      if (dog.expired()) break;
+      // The request line and headers within header_timeout, the whole request within
+      // read_timeout: a client that trickles bytes cannot hold the connection.
+      runtime::Watchdog request_dog(srv->ex, srv->cfg.read_timeout, [sock] { close_socket(*sock); });
+      {
+        runtime::Watchdog header_dog(srv->ex, srv->cfg.header_timeout, [sock] { close_socket(*sock); });
+        co_await http::async_read_header(*sock, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (header_dog.expired() || request_dog.expired()) {
+          timed_out = true;
+          // Idle keep-alive connections end quietly; a header that started and stalled is counted.
+          if (buffer.size() > 0 || parser.got_some())
+            srv->refuse(header_dog.expired() ? "header_timeout" : "request_timeout");
+        }
+      }
+      if (!ec && !timed_out) {
+        srv->slots[slot_id].waiting = false;
+        if (!srv->stopping) {
+          if (const auto why = access_refusal<Socket>(*srv, parser.get()); !why.empty()) {
+            srv->refuse(why);
+            const bool auth = why == "unauthorized";
+            (void)co_await write_json(
+                srv, sock, auth ? http::status::unauthorized : http::status::forbidden,
+                error_json(auth ? node_errc::unauthorized : node_errc::forbidden,
+                           auth ? "this control API needs its token (Authorization: Bearer <token of DATA_DIR/api.token>)"
+                                : why == "bad_host" ? "Host header does not name this control API's loopback endpoint"
+                                                    : "cross-origin requests are not allowed"),
+                false);
+            break;
+          }
+        }
+        co_await http::async_read(*sock, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (request_dog.expired()) {
+          timed_out = true;
+          srv->refuse("request_timeout");
+        }
+      }
     }
-    if (srv->stopping) break;
+    if (srv->stopping || timed_out) break;
     if (ec == http::error::body_limit) {
+      srv->refuse("too_large");
       (void)co_await write_json(srv, sock, http::status::payload_too_large,
                                 error_json(node_errc::bad_request, "request body larger than " +
                                                                        std::to_string(srv->cfg.max_body_bytes) + " bytes"),
@@ -216,6 +331,7 @@ asio::awaitable<void> session(std::shared_ptr<ControlServer::Impl> srv, std::sha
       break;
     }
     if (ec == http::error::header_limit) {
+      srv->refuse("too_large");
       (void)co_await write_json(srv, sock, http::status::request_header_fields_too_large,
                                 error_json(node_errc::bad_request, "request header too large"), false);
       break;
@@ -223,6 +339,7 @@ asio::awaitable<void> session(std::shared_ptr<ControlServer::Impl> srv, std::sha
     if (ec) {
       if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != asio::error::operation_aborted &&
           ec != asio::error::bad_descriptor && ec != asio::error::connection_reset) {
+        srv->refuse("malformed");
         (void)co_await write_json(srv, sock, http::status::bad_request,
                                   error_json(node_errc::bad_request, "malformed HTTP request"), false);
       }
@@ -237,6 +354,10 @@ asio::awaitable<void> session(std::shared_ptr<ControlServer::Impl> srv, std::sha
       if (req.method() != http::verb::post) {
         ok = co_await write_json(srv, sock, http::status::method_not_allowed,
                                  error_json(node_errc::bad_request, "control API methods are called with POST"), keep);
+      } else if (std::is_same_v<Socket, tcp::socket> && !json_content(req)) {  // TCP: cross-site protection
+        srv->refuse("unsupported_media_type");
+        ok = co_await write_json(srv, sock, http::status::unsupported_media_type,
+                                 error_json(node_errc::forbidden, "the request body must be application/json"), false);
       } else {
         ok = co_await handle_api(srv, sock, target.substr(api_prefix.size()), std::move(req.body()), keep);
       }
@@ -261,12 +382,22 @@ asio::awaitable<void> session(std::shared_ptr<ControlServer::Impl> srv, std::sha
   boost::system::error_code ignored;
   sock->shutdown(Socket::shutdown_both, ignored);
   sock->close(ignored);
+  srv->slots.erase(slot_id);
   --srv->sessions;
+  if (srv->slot_freed) srv->slot_freed->notify();
 }
 
 template <class Acceptor, class Socket>
 asio::awaitable<void> accept_loop(std::shared_ptr<ControlServer::Impl> srv, std::shared_ptr<Acceptor> acc) {
   while (!srv->stopping && acc->is_open()) {
+    // At the limit: make room by closing the connection waiting longest for its request, or
+    // wait for a session to end. New clients meanwhile wait in the kernel's backlog, so a
+    // burst of clients is served in turn instead of being turned away.
+    if (srv->sessions >= srv->cfg.max_connections) {
+      srv->evict_slow(Clock::now());
+      (void)co_await srv->slot_freed->wait_until(Clock::now() + std::chrono::milliseconds(250));
+      continue;
+    }
     boost::system::error_code ec;
     Socket s = co_await acc->async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (srv->stopping || !acc->is_open()) break;
@@ -274,20 +405,33 @@ asio::awaitable<void> accept_loop(std::shared_ptr<ControlServer::Impl> srv, std:
       LOTUS_LOG(warn, "node.api", "accept failed: " + ec.message());
       continue;
     }
-    if (srv->sessions >= srv->cfg.max_connections) {
-      ++srv->stats.refused_connections;
-      close_socket(s);
-      continue;
-    }
     auto shared = std::make_shared<Socket>(std::move(s));
-    if (!srv->scope.spawn(session<Socket>(srv, shared), "api.session")) close_socket(*shared);
+    ++srv->sessions;
+    if (!srv->scope.spawn(session<Socket>(srv, shared), "api.session")) {
+      --srv->sessions;
+      close_socket(*shared);
+    }
   }
 }
 
 }  // namespace
 
 ControlServer::ControlServer(asio::io_context& io, const ControlRouter& router, ControlServerConfig config)
-    : m_impl(std::make_shared<Impl>(io, router, config)) {}
+    : m_impl(std::make_shared<Impl>(io, router, std::move(config))) {
+  m_impl->slot_freed = std::make_unique<runtime::Signal>(m_impl->ex);
+}
+
+std::string new_api_token() {
+  unsigned char b[32];
+  if (RAND_bytes(b, sizeof b) != 1) std::abort();  // no CSPRNG: nothing safe to do
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : b) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
 
 ControlServer::~ControlServer() {
   // Abrupt: close everything; sessions end as the io_context keeps running.
@@ -352,6 +496,8 @@ Result<ApiEndpoint> ControlServer::listen(const ApiEndpoint& endpoint) {
   }
   ApiEndpoint bound = endpoint;
   bound.port = acc->local_endpoint(ec).port();
+  const std::string port = ":" + std::to_string(bound.port);
+  for (const char* h : {"127.0.0.1", "localhost", "[::1]"}) s.allowed_hosts.insert(h + port);
   s.tcp_acceptors.push_back(acc);
   s.scope.spawn(accept_loop<tcp::acceptor, tcp::socket>(m_impl, acc), "api.accept");
   return bound;
@@ -359,6 +505,7 @@ Result<ApiEndpoint> ControlServer::listen(const ApiEndpoint& endpoint) {
 
 void ControlServer::close() {
   m_impl->stopping = true;
+  if (m_impl->slot_freed) m_impl->slot_freed->notify();
   for (auto& a : m_impl->unix_acceptors) close_socket(*a);
   for (auto& a : m_impl->tcp_acceptors) close_socket(*a);
   m_impl->scope.request_stop();

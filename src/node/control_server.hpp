@@ -5,9 +5,23 @@
 //   GET  <path>            registered text handlers (/metrics, /status)
 //   anything else          404 (unknown path) / 405 (wrong method)
 //
-// Bounds (ControlServerConfig): request header and body sizes (431/413), a deadline for reading
-// each request and for each write (the connection is closed), concurrent connections (excess
-// connections are closed at once and counted). Keep-alive is honoured between requests.
+// Bounds (ControlServerConfig): request header and body sizes (431/413), a deadline for a
+// request's header (header_timeout) and for the whole request (read_timeout), a deadline for
+// each write (the connection is closed), and concurrent connections. At max_connections the
+// server stops accepting (clients wait in the kernel's backlog) and makes room by closing the
+// connection that has been waiting longest for its request header — a connection that sends
+// nothing, or only a request line, cannot hold a slot — so slow clients cannot lock the API.
+// Keep-alive is honoured between requests.
+//
+// Access on TCP (a Unix socket relies on its 0600 mode): every request must carry
+// "Authorization: Bearer <token>" when a token is configured (401); the Host header must name
+// the loopback endpoint the server listens on and an Origin header, when a browser sends one,
+// must be that same origin (403: cross-site requests and DNS rebinding); POST bodies must be
+// application/json (415: a cross-site form or text/plain POST cannot call methods). A browser
+// cannot reach a Unix socket, so these checks are for TCP only.
+//
+// Every refusal is counted by reason (stats().refusals, /metrics) and logged at most once a
+// minute per reason with the count since the last line.
 //
 // Session:  read request ──▶ route ──▶ unary: write JSON reply ──▶ (keep-alive) read request
 //                                   └─▶ streaming: header, one chunk per item, last chunk ──▶ close
@@ -22,6 +36,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.hpp"
@@ -36,15 +51,24 @@ struct ControlServerConfig {
   std::size_t max_connections = 64;
   std::size_t max_header_bytes = 8 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
-  Duration read_timeout = std::chrono::seconds(30);   // a complete request (also keep-alive idle)
+  Duration header_timeout = std::chrono::seconds(5);  // request line + headers (also keep-alive idle)
+  Duration read_timeout = std::chrono::seconds(30);   // a complete request
   Duration write_timeout = std::chrono::seconds(30);  // each response write or stream item
+  // A connection still waiting for its request header this long may be closed to make room.
+  Duration evictable_after = std::chrono::seconds(1);
+  // TCP only: required bearer token (nullopt: none). Host/Origin/content-type checks apply on
+  // TCP either way.
+  std::optional<std::string> token;
 };
 
 struct ControlServerStats {
   std::uint64_t connections = 0;
-  std::uint64_t refused_connections = 0;  // over max_connections
+  std::uint64_t refused_connections = 0;  // closed to make room or refused (see refusals)
   std::uint64_t bad_requests = 0;         // 4xx answers
   std::map<std::string, std::uint64_t> requests;  // by method name (registered) or GET path
+  // "evicted_slow" (closed to make room), "header_timeout", "request_timeout", "unauthorized",
+  // "bad_host", "bad_origin", "unsupported_media_type", "malformed", "too_large"
+  std::map<std::string, std::uint64_t> refusals;
 };
 
 class ControlServer {
@@ -81,5 +105,14 @@ class ControlServer {
 
 // The {"error": {"code", "message"}} object for an error_code; `code` is "<category>.<value>".
 Json error_json(std::error_code ec, const std::string& message = {});
+
+// The HTTP status a handler's error is answered with: 400 for what the request got wrong
+// (bad or invalid parameters, oversized values, records that fail validation), 404 for
+// something that was not found, 503 when the node cannot do it now (no peers, stopping,
+// timeouts, dial failures), 500 otherwise.
+unsigned http_status_for(std::error_code ec);
+
+// A fresh control API token (64 lowercase hex characters from the system CSPRNG).
+std::string new_api_token();
 
 }  // namespace lotus::node

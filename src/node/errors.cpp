@@ -19,7 +19,13 @@ const std::error_category& node_category() noexcept {
        {static_cast<int>(node_errc::api_bad_response), "malformed control API response"},
        {static_cast<int>(node_errc::api_remote_error), "the daemon reported an error"},
        {static_cast<int>(node_errc::bad_request), "malformed control API request"},
-       {static_cast<int>(node_errc::unknown_method), "unknown control API method"}}};
+       {static_cast<int>(node_errc::unknown_method), "unknown control API method"},
+       {static_cast<int>(node_errc::db_corrupt), "store database is damaged (integrity check failed or table missing)"},
+       {static_cast<int>(node_errc::identity_missing), "identity key missing in a data directory that has been used"},
+       {static_cast<int>(node_errc::identity_not_a_file), "identity key path is not a regular file"},
+       {static_cast<int>(node_errc::unauthorized), "control API token missing or wrong"},
+       {static_cast<int>(node_errc::forbidden), "request refused (Host, Origin or content type not allowed)"},
+       {static_cast<int>(node_errc::overloaded), "control API busy (every request slot in use)"}}};
   return cat;
 }
 

@@ -25,6 +25,12 @@ enum class node_errc {
   api_remote_error,         // client: the daemon answered with an {"error": …} object
   bad_request,              // server: malformed request (JSON, missing/invalid parameter)
   unknown_method,           // server: no such control method
+  db_corrupt,               // a store fails its integrity check or lost its table
+  identity_missing,         // identity.key absent although this data directory has been used
+  identity_not_a_file,      // identity.key is a dangling symlink, a FIFO, a directory, …
+  unauthorized,             // server: missing or wrong control API token (TCP)
+  forbidden,                // server: refused Host/Origin/content type (cross-site protection)
+  overloaded,               // server: every request slot is busy
 };
 const std::error_category& node_category() noexcept;
 inline std::error_code make_error_code(node_errc e) noexcept { return {static_cast<int>(e), node_category()}; }

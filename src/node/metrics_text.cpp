@@ -113,6 +113,9 @@ void render_prometheus(const MetricsSnapshot& m, PromWriter& w) {
   w.family("peer_db_pending_writes", "gauge", "Peer store changes not yet written to the database.");
   w.u("peer_db_pending_writes", m.peer_db_pending);
   w.labelled("control_requests_total", "counter", "Control API requests, by method.", "method", m.control_requests);
+  w.labelled("control_refusals_total", "counter",
+             "Control API connections or requests refused, by reason (slow clients evicted, timeouts, access rules).",
+             "reason", m.control_refusals);
   w.family("uptime_seconds", "gauge", "Seconds since the node started.");
   w.sample("uptime_seconds", fmt_double(m.uptime_seconds));
   w.family("info", "gauge", "Build and identity of this node (always 1).");

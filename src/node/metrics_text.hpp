@@ -19,6 +19,7 @@
 //   peers{state}                               gauge    connected|known
 //   peer_db_pending_writes                     gauge
 //   control_requests_total{method}             counter  registered methods only ("other" else)
+//   control_refusals_total{reason}             counter  evicted_slow, header_timeout, unauthorized, …
 //   uptime_seconds                             gauge
 //   info{version,peer_id}                      gauge    always 1
 #pragma once
@@ -43,6 +44,7 @@ struct MetricsSnapshot {
   std::uint64_t peers_known = 0;
   std::uint64_t peer_db_pending = 0;
   std::map<std::string, std::uint64_t> control_requests;
+  std::map<std::string, std::uint64_t> control_refusals;  // ControlServerStats::refusals
   double uptime_seconds = 0;
   std::string version;
   std::string peer_id;

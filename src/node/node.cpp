@@ -1,9 +1,13 @@
 #include "node/node.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <span>
@@ -64,13 +68,40 @@ struct Node::Impl {
 
 namespace {
 
-Result<crypto::PrivateKey> load_or_create_identity(const std::filesystem::path& file, bool& created, std::string& why) {
-  std::error_code ec;
+std::string octal_mode(mode_t m) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m & 07777));
+  return buf;
+}
+
+// The node's identity key. Never replaces one that was expected to exist: a dangling symlink
+// (a key vault not mounted), anything but a regular file (a FIFO would block the read), or a
+// missing key in a data directory that already has stores (the peer id would change silently)
+// are start-up errors that say what to do; `init` (--init-identity) creates a key deliberately.
+Result<crypto::PrivateKey> load_or_create_identity(const std::filesystem::path& dir, bool init, bool& created,
+                                                   std::string& why) {
+  const auto file = dir / "identity.key";
   created = false;
-  if (std::filesystem::exists(file, ec)) {
+  struct stat lst {};
+  if (::lstat(file.c_str(), &lst) == 0) {
     struct stat st {};
-    if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
-      LOTUS_LOG(warn, "node", file.string() + " is readable by others (mode " + std::to_string(st.st_mode & 0777) +
+    if (::stat(file.c_str(), &st) != 0) {
+      std::error_code ec;
+      const auto target = std::filesystem::read_symlink(file, ec);
+      why = "identity " + file.string() + " is a symbolic link to " + (ec ? std::string("?") : target.string()) +
+            ", which cannot be reached (" + std::strerror(errno) +
+            "): mount or restore the key's location, or remove the link and start with --init-identity for a new "
+            "identity";
+      return node_errc::identity_not_a_file;
+    }
+    if (!S_ISREG(st.st_mode)) {
+      why = "identity " + file.string() + " is not a regular file (" +
+            (S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory" : "a special file") +
+            "): put the identity key file there";
+      return node_errc::identity_not_a_file;
+    }
+    if ((st.st_mode & 077) != 0)
+      LOTUS_LOG(warn, "node", file.string() + " is readable by others (mode " + octal_mode(st.st_mode) +
                                   "); chmod 600 it");
     auto key = crypto::PrivateKey::load_file(file.string());
     if (!key) {
@@ -78,6 +109,17 @@ Result<crypto::PrivateKey> load_or_create_identity(const std::filesystem::path& 
       return node_errc::identity_unreadable;
     }
     return key;
+  }
+  if (!init) {
+    for (const char* store : {"peers.sqlite", "dht.sqlite"}) {
+      std::error_code ec;
+      if (std::filesystem::exists(dir / store, ec)) {
+        why = "identity " + file.string() + " is missing, but this data directory has been used (" + store +
+              " exists): restore the key file to keep this node's peer id, or start with --init-identity to create "
+              "a new identity deliberately";
+        return node_errc::identity_missing;
+      }
+    }
   }
   auto key = crypto::PrivateKey::generate(crypto::KeyType::ed25519);
   if (!key) {
@@ -90,6 +132,28 @@ Result<crypto::PrivateKey> load_or_create_identity(const std::filesystem::path& 
   }
   created = true;
   return key;
+}
+
+// The control API token for TCP endpoints (<data dir>/api.token, 0600): kept across restarts
+// (delete the file to rotate it), created with 32 random bytes as hex when missing or invalid.
+Result<std::string> load_or_create_api_token(const std::filesystem::path& file) {
+  {
+    std::ifstream in(file);
+    std::string t;
+    if (in && std::getline(in, t) && t.size() == 64 &&
+        t.find_first_not_of("0123456789abcdef") == std::string::npos) {
+      ::chmod(file.c_str(), 0600);
+      return t;
+    }
+  }
+  const std::string token = new_api_token();
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return std::error_code(errno, std::generic_category());
+  const std::string line = token + "\n";
+  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fchmod(fd, 0600) == 0;
+  ::close(fd);
+  if (!ok) return std::error_code(errno ? errno : EIO, std::generic_category());
+  return token;
 }
 
 // The host settings the node owns (not a service's): agent, our DNS resolver, /tls/ws files.
@@ -200,7 +264,7 @@ Status Node::start() {
   ::chmod(dir.c_str(), 0700);
 
   std::string why;
-  auto key = load_or_create_identity(dir / "identity.key", n.created, why);
+  auto key = load_or_create_identity(dir, n.opt.init_identity, n.created, why);
   if (!key) return n.fail(key.error(), why);
   if (n.created) n.report.push_back("created new identity in " + (dir / "identity.key").string());
 
@@ -249,7 +313,18 @@ Status Node::start() {
     const auto& api_listen = n.loaded.config.api.listen;
     auto ep = server_endpoint(api_listen, dir);
     if (!ep) return n.fail(ep.error(), "control API: invalid endpoint '" + api_listen + "'");
-    n.server = std::make_unique<ControlServer>(n.io, n.router, n.opt.control);
+    ControlServerConfig sc = n.opt.control;
+    const auto& api = n.loaded.config.api;
+    sc.max_connections = api.max_connections;
+    sc.header_timeout = std::chrono::milliseconds(api.header_timeout_ms);
+    sc.read_timeout = std::chrono::milliseconds(api.request_timeout_ms);
+    if (ep->kind == ApiEndpoint::Kind::tcp && api.require_token) {
+      auto token = load_or_create_api_token(dir / "api.token");
+      if (!token) return n.fail(token.error(), "control API: cannot create the token file " +
+                                                   (dir / "api.token").string() + ": " + token.error().message());
+      sc.token = std::move(*token);
+    }
+    n.server = std::make_unique<ControlServer>(n.io, n.router, std::move(sc));
     const Node* self = this;
     n.server->add_get("/metrics", "text/plain; version=0.0.4; charset=utf-8", [self] { return self->metrics_text(); });
     n.server->add_get("/status", "application/json", [self] {
@@ -332,6 +407,8 @@ Json Node::status_json() const {
   for (auto& [id, p] : peers) j["peers"].push_back(std::move(p));
   j["connected_peers"] = peers.size();
   j["known_peers"] = h.peer_store().size();
+  if (const auto* ps = service<PeerStoreService>())
+    if (auto rows = ps->known_peers()) j["known_peers"] = *rows;
   // One section per running service that has one (connection_manager, dht, gossipsub, …).
   Json names = Json::array();
   for (std::size_t i = 0; i < n.started_services; ++i) {
@@ -354,12 +431,17 @@ MetricsSnapshot Node::metrics_snapshot() const {
     connected.insert(c.remote_peer);
   }
   m.peers_connected = connected.size();
+  // Known peers: the peer store's rows when it is enabled (what survives a restart), else the
+  // host's in-memory store.
   m.peers_known = h.peer_store().size();
+  if (const auto* ps = service<PeerStoreService>())
+    if (auto rows = ps->known_peers()) m.peers_known = *rows;
   auto* self = const_cast<Node*>(this);
   m.peer_db_pending = self->peer_db() ? self->peer_db()->pending() : 0;
   if (n.server) {
     for (const auto& [k, v] : n.server->stats().requests)
       if (k.rfind("GET ", 0) != 0) m.control_requests[k] = v;
+    m.control_refusals = n.server->stats().refusals;
   }
   m.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - n.start_time).count();
   m.version = kVersion;

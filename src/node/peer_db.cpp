@@ -1,6 +1,9 @@
 #include "node/peer_db.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -105,7 +108,22 @@ PeerDb::~PeerDb() {
   if (m_db) sqlite3_close(m_db);
 }
 
+namespace {
+// PRAGMA quick_check(1): "ok" or its first finding (or the error that stopped it).
+std::string quick_check(sqlite3* db) {
+  Stmt s(db, "PRAGMA quick_check(1)");
+  if (!s.ok()) return sqlite3_errmsg(db);
+  if (sqlite3_step(s.get()) != SQLITE_ROW) return sqlite3_errmsg(db);
+  return s.col_text(0);
+}
+}  // namespace
+
 Result<PeerDb> PeerDb::open(const std::filesystem::path& file, Limits limits) {
+  // Created 0600 by us (SQLite would use the umask's 0644; its -wal/-shm files copy the mode).
+  if (file != ":memory:") {
+    if (int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0) ::close(fd);
+    ::chmod(file.c_str(), 0600);
+  }
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                  nullptr);
@@ -116,6 +134,10 @@ Result<PeerDb> PeerDb::open(const std::filesystem::path& file, Limits limits) {
   }
   PeerDb out(db, limits);
   sqlite3_busy_timeout(db, 2000);
+  if (const auto check = quick_check(db); check != "ok") {
+    LOTUS_LOG(error, "node.peerdb", file.string() + " fails its integrity check: " + check);
+    return node_errc::db_corrupt;
+  }
   if (!exec(db, "PRAGMA journal_mode=WAL") || !exec(db, "PRAGMA synchronous=NORMAL")) return node_errc::db_open_failed;
   int version = 0;
   {
@@ -126,6 +148,14 @@ Result<PeerDb> PeerDb::open(const std::filesystem::path& file, Limits limits) {
   if (version > k_schema_version) {
     LOTUS_LOG(warn, "node.peerdb", file.string() + " has a newer schema (" + std::to_string(version) + ")");
     return node_errc::db_open_failed;
+  }
+  if (version == 1) {  // the table must be there: a dropped table is damage, not a fresh file
+    Stmt t(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'peers'");
+    if (!t.ok() || sqlite3_step(t.get()) != SQLITE_ROW) return node_errc::db_open_failed;
+    if (t.col_i64(0) != 1) {
+      LOTUS_LOG(error, "node.peerdb", file.string() + ": schema version 1 but the peers table is missing");
+      return node_errc::db_corrupt;
+    }
   }
   if (version < 1) {
     if (!exec(db,
@@ -255,16 +285,25 @@ Status PeerDb::flush() {
     put.i64(7, r.failures);
     if (sqlite3_step(put.get()) != SQLITE_DONE) return fail();
   }
-  // Bound the table: drop the least recently seen peers beyond max_peers.
+  // Bound the table: beyond max_peers, drop peers without a dialable address first (identities
+  // that only ever connected in: nothing to redial), then those that fail to dial, then the
+  // least recently seen.
   Stmt trim(m_db,
-            "DELETE FROM peers WHERE peer_id IN (SELECT peer_id FROM peers ORDER BY last_seen ASC, peer_id ASC "
-            "LIMIT max(0, (SELECT count(*) FROM peers) - ?1))");
+            "DELETE FROM peers WHERE peer_id IN (SELECT peer_id FROM peers"
+            " ORDER BY (addrs != '[]') ASC, (failures >= 5) DESC, last_seen ASC, peer_id ASC"
+            " LIMIT max(0, (SELECT count(*) FROM peers) - ?1))");
   if (!trim.ok()) return fail();
   trim.i64(1, static_cast<std::int64_t>(m_limits.max_peers));
   if (sqlite3_step(trim.get()) != SQLITE_DONE) return fail();
   if (!exec(m_db, "COMMIT")) return fail();
   m_pending.clear();
   return Status{};
+}
+
+Result<std::size_t> PeerDb::rows() const {
+  Stmt s(m_db, "SELECT COUNT(*) FROM peers");
+  if (!s.ok() || sqlite3_step(s.get()) != SQLITE_ROW) return node_errc::db_read_failed;
+  return static_cast<std::size_t>(s.col_i64(0));
 }
 
 Result<std::vector<PeerRecord>> PeerDb::load_all() const {

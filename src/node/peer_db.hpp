@@ -5,7 +5,11 @@
 // SIGTERM at any point leaves the last committed batch intact (WAL + one transaction per
 // batch). Writes are batched: record_*() only update an in-memory pending map (bounded by
 // Limits::max_pending; reaching it flushes), flush() writes every pending change in one
-// transaction. The table is bounded to Limits::max_peers rows (least recently seen go first).
+// transaction. The table is bounded to Limits::max_peers rows: peers that never gave us a
+// dialable address (throwaway identities that only connected in) go first, then the least
+// recently seen. open() refuses a damaged file (PRAGMA quick_check) or one whose schema
+// version promises a table that is missing (node_errc::db_corrupt) — never recreated silently —
+// and creates the file with mode 0600.
 //
 //   table peers(peer_id TEXT PRIMARY KEY, addrs TEXT (JSON array), protocols TEXT (JSON array),
 //               agent TEXT, last_seen INTEGER (unix ms), last_connected INTEGER (unix ms),
@@ -43,7 +47,7 @@ struct PeerRecord {
 class PeerDb {
  public:
   struct Limits {
-    std::size_t max_peers = 10000;
+    std::size_t max_peers = 1000;
     std::size_t max_pending = 1024;
     std::size_t max_addrs = 32;
     std::size_t max_protocols = 128;
@@ -71,6 +75,8 @@ class PeerDb {
   Status flush();
 
   Result<std::vector<PeerRecord>> load_all() const;
+  // Rows in the table (what the `known` peers metric reports).
+  Result<std::size_t> rows() const;
   // Peers to redial at start: connected at least once, fewer than max_failures consecutive
   // failures, with an address; most recently connected first, at most `n`.
   Result<std::vector<PeerRecord>> redial_candidates(std::size_t n, std::uint32_t max_failures = 5) const;

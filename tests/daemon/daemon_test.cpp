@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <csignal>
@@ -47,7 +48,11 @@ struct Daemon {
   std::string addr;       // /ip4/127.0.0.1/tcp/N/p2p/<id>
   std::string listen;     // /ip4/127.0.0.1/tcp/N
   std::string api;
-  node::ControlClient client() const { return node::ControlClient(*node::ApiEndpoint::parse(api), 20s); }
+  // With the token of <data dir>/api.token when the API is on TCP (what lotus-p2p does).
+  node::ControlClient client() const {
+    const auto ep = *node::ApiEndpoint::parse(api);
+    return node::ControlClient(ep, 20s, node::default_api_token(ep, std::nullopt, data_dir, {}));
+  }
   Daemon() = default;
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -721,7 +726,11 @@ TEST_F(DaemonTest, ConnectionLimitsComeFromTheConfiguration) {
                      {"max_pending_dials", 9},
                      {"max_streams_per_connection", 99},
                      {"max_inbound_streams_per_protocol", 13},
-                     {"max_sockets", 4096}};
+                     {"max_sockets", 4096},
+                     {"max_inbound_per_subnet", 32},
+                     {"inbound_per_ip_per_second", 5.0},
+                     {"inbound_per_subnet_per_second", 10.0},
+                     {"max_handshaking", 256}};
   EXPECT_EQ((*st.value)["connection_manager"], want) << st.value->dump();
 
   // security.disable_rate_limiting still lifts the inbound limits, whatever they say.
@@ -879,6 +888,59 @@ TEST_F(DaemonTest, PerIpLimitRefusesTheExcess) {
   m = metrics_of(a);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->value("lotus_p2p_limit_refusals_total", {{"limit", "inbound_per_ip"}}), 3);
+}
+
+// A damaged store is a start-up error (exit 1, the file and what to do), not a node that runs
+// and saves nothing; --recover-stores moves it aside and starts.
+TEST_F(DaemonTest, ADamagedPeerStoreExitsOneAndRecoverStoresMovesItAside) {
+  const auto data = dir("damaged");
+  {
+    Daemon d;
+    ASSERT_NO_FATAL_FAILURE(start(d, data));
+    ASSERT_EQ(stop(d), 0);
+  }
+  // Fill the table so that it has interior pages, then overwrite the middle of the file.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((fs::path(data) / "peers.sqlite").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) "
+                         "INSERT INTO peers(peer_id, addrs, agent) SELECT 'p' || i, '[\"/ip4/10.0.0.1/tcp/1\"]', "
+                         "printf('%.200c', 'a') FROM n; PRAGMA wal_checkpoint(TRUNCATE);",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  {
+    const auto file = fs::path(data) / "peers.sqlite";
+    const auto size = fs::file_size(file);
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size / 2));
+    const std::string junk(16384, '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  auto r = run({LOTUS_P2PD_PATH, "--data-dir", data, "--listen", "/ip4/127.0.0.1/tcp/0"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("peers.sqlite is damaged"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--recover-stores"), std::string::npos) << r.err;
+  Daemon d;
+  ASSERT_NO_FATAL_FAILURE(start(d, data, {"--recover-stores"}));
+  EXPECT_NE(d.proc->stderr_text().find("was damaged: moved to"), std::string::npos) << d.proc->describe();
+  EXPECT_EQ(stop(d), 0);
+}
+
+// On TCP the control API needs the token of <data dir>/api.token: lotus-p2p finds it through
+// the data directory; without it the call is refused and the message says what is missing.
+TEST_F(DaemonTest, TheTcpControlApiNeedsTheToken) {
+  Daemon d;
+  ASSERT_NO_FATAL_FAILURE(start(d, dir("token"), {"--api-listen", "127.0.0.1:0"}));
+  struct stat st {};
+  ASSERT_EQ(::stat((fs::path(d.data_dir) / "api.token").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto ok = cli({"status", "--json"}, &d);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  auto refused = run({LOTUS_P2P_PATH, "status", "--api", d.api, "--data-dir", dir("elsewhere")});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("needs its token"), std::string::npos) << refused.err;
+  EXPECT_EQ(stop(d), 0);
 }
 
 }  // namespace

@@ -46,6 +46,10 @@ class ConnManagerService final : public Service {
     hc.conn_manager.inbound_burst = cm.inbound_burst;
     hc.conn_manager.limit_loopback = cm.limit_loopback;
     hc.conn_manager.max_pending_dials = cm.max_pending_dials;
+    hc.conn_manager.max_inbound_per_subnet = cm.max_inbound_per_subnet;
+    hc.conn_manager.inbound_per_ip_per_second = cm.inbound_per_ip_per_second;
+    hc.conn_manager.inbound_per_subnet_per_second = cm.inbound_per_subnet_per_second;
+    hc.conn_manager.max_handshaking = cm.max_handshaking;
     hc.conn_manager.max_inbound_streams_per_protocol = cm.max_inbound_streams_per_protocol;
     hc.max_streams_per_connection = cm.max_streams_per_connection;
     hc.conn_manager.dial_known_peers = true;
@@ -54,6 +58,9 @@ class ConnManagerService final : public Service {
       hc.conn_manager.max_inbound_per_ip = hc.max_connections;
       hc.conn_manager.inbound_per_second = 1e9;
       hc.conn_manager.inbound_burst = hc.max_connections;
+      hc.conn_manager.max_inbound_per_subnet = hc.max_connections;
+      hc.conn_manager.inbound_per_ip_per_second = 1e9;
+      hc.conn_manager.inbound_per_subnet_per_second = 1e9;
     }
   }
 
@@ -80,6 +87,10 @@ class ConnManagerService final : public Service {
     cm["max_streams_per_connection"] = h.config().max_streams_per_connection;
     cm["max_inbound_streams_per_protocol"] = lim.max_inbound_streams_per_protocol;
     cm["max_sockets"] = h.config().max_connections;  // hard cap, open + handshaking
+    cm["max_inbound_per_subnet"] = lim.max_inbound_per_subnet;
+    cm["inbound_per_ip_per_second"] = lim.inbound_per_ip_per_second;
+    cm["inbound_per_subnet_per_second"] = lim.inbound_per_subnet_per_second;
+    cm["max_handshaking"] = lim.max_handshaking;
     return cm;
   }
 

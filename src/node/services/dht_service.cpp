@@ -10,6 +10,7 @@
 #include "host/host.hpp"
 #include "node/control_dht.hpp"
 #include "node/metrics_text.hpp"
+#include "node/store_files.hpp"
 #include "runtime/asio.hpp"
 
 namespace lotus::node {
@@ -23,9 +24,30 @@ Status DhtService::start(ServiceContext& ctx) {
   dc.protocol_id = m_cfg.dht.protocol;
   dc.mode = m_cfg.dht.server ? dht::Mode::server : dht::Mode::client;
   dc.refresh_on_first_peer = true;  // bootstrap as soon as the first DHT server is identified
+  dc.max_local_keys = m_cfg.dht.max_local_keys;
+  dc.engine.handler.max_records_per_peer = m_cfg.dht.max_records_per_peer;
+  dc.engine.handler.max_bytes_per_peer = std::size_t{m_cfg.dht.max_kib_per_peer} * 1024;
+  dc.engine.handler.max_provider_keys_per_peer = m_cfg.dht.max_provider_keys_per_peer;
+  dc.engine.handler.min_announce_interval = std::chrono::milliseconds(m_cfg.security.min_dht_announcement_interval_ms);
   const auto file = ctx.loaded.data_dir / "dht.sqlite";
-  auto store = dht::SqliteRecordStore::open(file.string(), {}, Clock::now());
-  if (!store) return ctx.fail(store.error(), "cannot open DHT record store " + file.string());
+  dht::SqliteRecordStoreConfig sc;
+  sc.max_records = m_cfg.dht.max_records;
+  sc.max_bytes = std::size_t{m_cfg.dht.max_store_mib} * 1024 * 1024;
+  auto store = dht::SqliteRecordStore::open(file.string(), sc, Clock::now());
+  if (!store && store.error() == dht::errc::store_corrupt && ctx.options.recover_stores) {
+    auto aside = move_store_aside(file);
+    if (!aside) return ctx.fail(aside.error(), "cannot move the damaged DHT record store " + file.string() +
+                                                   " aside: " + aside.error().message());
+    ctx.report.push_back("DHT record store " + file.string() + " was damaged: moved to " + aside->string() +
+                         ", starting with an empty one (--recover-stores)");
+    store = dht::SqliteRecordStore::open(file.string(), sc, Clock::now());
+  }
+  if (!store && store.error() == dht::errc::store_corrupt)
+    return ctx.fail(store.error(), damaged_store_advice(file, "records stored for others are lost; they are "
+                                                              "republished by their authors"));
+  if (!store) return ctx.fail(store.error(), "cannot open DHT record store " + file.string() + ": " +
+                                                 store.error().message());
+  m_store = store->get();
   // The Lotus resource-record validator (coordinator) next to kad's own (/pk/).
   m_dht = std::make_unique<dht::Dht>(ctx.host, std::move(dc), std::move(*store), coordinator::dht_validators());
   if (auto s = m_dht->start(); !s) return ctx.fail(s.error(), "cannot start the DHT: " + s.error().message());
@@ -46,7 +68,13 @@ std::optional<Json> DhtService::status() const {
   j["mode"] = dht::to_string(d.mode());
   j["serving"] = d.is_server();
   j["routing_table_peers"] = d.routing_table().size();
-  j["records"] = d.record_store().size();
+  const auto usage = d.record_store().usage();
+  j["records"] = usage.records;
+  j["record_bytes"] = usage.bytes;
+  const auto& hs = d.handler_stats();
+  j["stored_for_peers"] = hs.records_stored;
+  j["refused"] = Json{{"peer_quota", hs.refused_peer_quota}, {"rate", hs.refused_rate}, {"store_full", hs.refused_store_full}};
+  j["store_error"] = m_store && !m_store->last_error().empty() ? Json(m_store->last_error()) : Json();
   j["provider_keys"] = d.provider_store().key_count();
   const auto& m = d.metrics();
   j["inbound_requests"] = m.inbound_requests;
@@ -62,8 +90,19 @@ void DhtService::metrics(PromWriter& w) const {
   const auto& m = d.metrics();
   w.family("dht_routing_table_peers", "gauge", "Peers in the DHT routing table.");
   w.u("dht_routing_table_peers", d.routing_table().size());
+  const auto usage = d.record_store().usage();
   w.family("dht_records", "gauge", "DHT records held in the record store.");
-  w.u("dht_records", d.record_store().size());
+  w.u("dht_records", usage.records);
+  w.family("dht_record_bytes", "gauge", "Key and value bytes of the DHT records held.");
+  w.u("dht_record_bytes", usage.bytes);
+  w.family("dht_provider_keys", "gauge", "Keys with provider records held.");
+  w.u("dht_provider_keys", d.provider_store().key_count());
+  const auto& hs = d.handler_stats();
+  w.family("dht_store_refusals_total", "counter",
+           "PUT_VALUE / ADD_PROVIDER requests refused, by reason (a peer's quota, the per-key interval, the store's bounds).");
+  w.u("dht_store_refusals_total", hs.refused_peer_quota, {{"reason", "peer_quota"}});
+  w.u("dht_store_refusals_total", hs.refused_rate, {{"reason", "rate"}});
+  w.u("dht_store_refusals_total", hs.refused_store_full, {{"reason", "store_full"}});
   w.family("dht_inbound_requests_total", "counter", "DHT requests served.");
   w.u("dht_inbound_requests_total", m.inbound_requests);
   w.family("dht_inbound_errors_total", "counter", "Malformed or refused inbound DHT requests (stream reset).");

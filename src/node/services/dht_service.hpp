@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "dht/dht.hpp"
+#include "dht/sqlite_record_store.hpp"
 #include "node/service.hpp"
 
 namespace lotus::node {
@@ -24,6 +25,7 @@ class DhtService final : public Service {
  private:
   const NodeConfig& m_cfg;
   std::unique_ptr<dht::Dht> m_dht;
+  const dht::SqliteRecordStore* m_store = nullptr;  // owned by m_dht
 };
 
 ServiceFactory dht_service();

@@ -14,7 +14,7 @@
 
 namespace lotus::node {
 
-GossipSubService::GossipSubService() = default;
+GossipSubService::GossipSubService(const NodeConfig& cfg) : m_cfg(cfg) {}
 GossipSubService::~GossipSubService() = default;
 
 Status GossipSubService::start(ServiceContext& ctx) {
@@ -31,7 +31,9 @@ asio::awaitable<void> GossipSubService::stop() {
   if (m_pubsub) co_await m_pubsub->stop();
 }
 
-void GossipSubService::add_methods(ControlRouter& r) { register_pubsub_methods(r, *m_pubsub); }
+void GossipSubService::add_methods(ControlRouter& r) {
+  register_pubsub_methods(r, *m_pubsub, std::size_t{m_cfg.api.max_stream_buffer_kib} * 1024);
+}
 
 std::optional<Json> GossipSubService::status() const {
   const auto& ps = *m_pubsub;
@@ -74,7 +76,7 @@ void GossipSubService::metrics(PromWriter& w) const {
 ServiceFactory gossipsub_service() {
   return {"gossipsub", {"gossipsub"}, [](const LoadedConfig& l, const NodeOptions&) -> std::unique_ptr<Service> {
             if (!l.config.gossipsub.enabled) return nullptr;
-            return std::make_unique<GossipSubService>();
+            return std::make_unique<GossipSubService>(l.config);
           }};
 }
 

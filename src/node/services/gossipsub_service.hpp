@@ -10,7 +10,7 @@ namespace lotus::node {
 
 class GossipSubService final : public Service {
  public:
-  GossipSubService();
+  explicit GossipSubService(const NodeConfig& cfg);
   ~GossipSubService() override;
   std::string_view name() const override { return "gossipsub"; }
   Status start(ServiceContext& ctx) override;
@@ -22,6 +22,7 @@ class GossipSubService final : public Service {
   pubsub::PubSub& pubsub() { return *m_pubsub; }
 
  private:
+  const NodeConfig& m_cfg;
   std::unique_ptr<pubsub::PubSub> m_pubsub;
 };
 

@@ -7,6 +7,8 @@
 #include "node/node_options.hpp"
 
 #include "base/log.hpp"
+#include "node/errors.hpp"
+#include "node/store_files.hpp"
 #include "host/host.hpp"
 #include "node/metrics_text.hpp"
 #include "node/node_options.hpp"
@@ -52,8 +54,20 @@ struct PeerStoreService::State {
                            now_ms());
     }
   }
+  // A failing write is logged once (and again once it recovers) and shown in status, not
+  // every flush interval.
+  std::string write_error;
+  std::uint64_t failed_flushes = 0;
   void flush() {
-    if (auto s = db.flush(); !s) LOTUS_LOG(warn, "node", "peer store: " + s.error().message());
+    if (auto s = db.flush(); !s) {
+      ++failed_flushes;
+      if (write_error.empty())
+        LOTUS_LOG(error, "node", "peer store: " + s.error().message() + "; known peers are not being saved (status: peer_store.write_error)");
+      write_error = s.error().message();
+    } else if (!write_error.empty()) {
+      LOTUS_LOG(warn, "node", "peer store: writes work again");
+      write_error.clear();
+    }
   }
 };
 
@@ -81,13 +95,26 @@ asio::awaitable<void> redial_one(std::shared_ptr<PeerStoreService::State> st, mf
 
 }  // namespace
 
-PeerStoreService::PeerStoreService(std::uint32_t redial) : m_redial(redial) {}
+PeerStoreService::PeerStoreService(std::uint32_t redial, std::size_t max_peers)
+    : m_redial(redial), m_max_peers(max_peers) {}
 PeerStoreService::~PeerStoreService() = default;
 
 Status PeerStoreService::start(ServiceContext& ctx) {
   const auto file = ctx.loaded.data_dir / "peers.sqlite";
-  auto db = PeerDb::open(file);
-  if (!db) return ctx.fail(db.error(), "cannot open peer store " + file.string());
+  PeerDb::Limits limits;
+  limits.max_peers = m_max_peers;
+  auto db = PeerDb::open(file, limits);
+  if (!db && db.error() == node_errc::db_corrupt && ctx.options.recover_stores) {
+    auto aside = move_store_aside(file);
+    if (!aside) return ctx.fail(aside.error(), "cannot move the damaged peer store " + file.string() + " aside: " +
+                                                   aside.error().message());
+    ctx.report.push_back("peer store " + file.string() + " was damaged: moved to " + aside->string() +
+                         ", starting with an empty one (--recover-stores)");
+    db = PeerDb::open(file, limits);
+  }
+  if (!db && db.error() == node_errc::db_corrupt)
+    return ctx.fail(db.error(), damaged_store_advice(file, "known peers are relearned from the network"));
+  if (!db) return ctx.fail(db.error(), "cannot open peer store " + file.string() + ": " + db.error().message());
   m_state = std::make_shared<State>(ctx.host, std::move(*db), ctx.options.peer_db_flush_interval);
   std::weak_ptr<State> weak = m_state;
   m_state->listener = ctx.host.add_event_listener([weak](const host::Event& e) {
@@ -129,6 +156,24 @@ asio::awaitable<void> PeerStoreService::after_host_stopped() {
 
 PeerDb* PeerStoreService::db() { return m_state ? &m_state->db : nullptr; }
 
+std::optional<Json> PeerStoreService::status() const {
+  Json j;
+  auto rows = m_state->db.rows();
+  j["rows"] = rows ? Json(*rows) : Json();
+  j["max_peers"] = m_max_peers;
+  j["pending_writes"] = m_state->db.pending();
+  j["failed_flushes"] = m_state->failed_flushes;
+  j["write_error"] = m_state->write_error.empty() ? Json() : Json(m_state->write_error);
+  return j;
+}
+
+std::optional<std::size_t> PeerStoreService::known_peers() const {
+  if (!m_state) return std::nullopt;
+  auto rows = m_state->db.rows();
+  if (!rows) return std::nullopt;
+  return *rows;
+}
+
 void PeerStoreService::note_dial_failure(const mf::PeerId& peer) {
   if (m_state) m_state->db.record_dial_failure(peer.to_string(), now_ms());
 }
@@ -136,7 +181,7 @@ void PeerStoreService::note_dial_failure(const mf::PeerId& peer) {
 ServiceFactory peer_store_service() {
   return {"peer_store", {}, [](const LoadedConfig& l, const NodeOptions&) -> std::unique_ptr<Service> {
             if (!l.config.peer_store.enabled) return nullptr;
-            return std::make_unique<PeerStoreService>(l.config.peer_store.redial);
+            return std::make_unique<PeerStoreService>(l.config.peer_store.redial, l.config.peer_store.max_peers);
           }};
 }
 

@@ -12,14 +12,17 @@ namespace lotus::node {
 
 class PeerStoreService final : public Service {
  public:
-  explicit PeerStoreService(std::uint32_t redial);
+  PeerStoreService(std::uint32_t redial, std::size_t max_peers);
   ~PeerStoreService() override;
   std::string_view name() const override { return "peer_store"; }
   Status start(ServiceContext& ctx) override;
   asio::awaitable<void> stop() override;
   asio::awaitable<void> after_host_stopped() override;
 
+  std::optional<Json> status() const override;
   PeerDb* db();
+  // Rows in peers.sqlite (the `known` peers metric), nullopt when unreadable.
+  std::optional<std::size_t> known_peers() const;
   // A dial the user asked for failed (control API): counted against the peer's record.
   void note_dial_failure(const mf::PeerId& peer);
 
@@ -27,6 +30,7 @@ class PeerStoreService final : public Service {
 
  private:
   std::uint32_t m_redial;
+  std::size_t m_max_peers;
   std::shared_ptr<State> m_state;
 };
 

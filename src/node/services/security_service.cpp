@@ -7,12 +7,16 @@
 //                           penalties_by_reason: {reason: n}, threshold, ban_seconds}
 //   security.ban     {peer: id, seconds?: 1..31536000 (default: indefinitely)} -> {peer_id, banned: true}
 //   security.unban   {peer: id} -> {peer_id, was_banned}
+#include <algorithm>
+
+#include "base/log.hpp"
 #include "host/ban_list.hpp"
 #include "host/host.hpp"
 #include "node/errors.hpp"
 #include "node/metrics_text.hpp"
 #include "node/services/builtin.hpp"
 #include "runtime/asio.hpp"
+#include "runtime/task_scope.hpp"
 
 namespace lotus::node {
 
@@ -34,6 +38,32 @@ std::optional<mf::PeerId> peer_of(const Json& req) {
   return *p;
 }
 
+// "4500 inbound refused (inbound_rate 4000, inbound_per_ip 500)" — the change of a labelled
+// counter family since the last summary; "" when nothing changed.
+template <class Map, class Key = typename Map::key_type>
+std::string delta(const Map& now, const Map& before, const char* what, std::string (*label)(const Key&)) {
+  std::uint64_t total = 0;
+  std::vector<std::pair<std::uint64_t, std::string>> parts;
+  for (const auto& [k, v] : now) {
+    auto it = before.find(k);
+    const std::uint64_t d = v - (it == before.end() ? 0 : it->second);
+    if (d == 0) continue;
+    total += d;
+    parts.emplace_back(d, label(k));
+  }
+  if (total == 0) return {};
+  std::sort(parts.rbegin(), parts.rend());
+  std::string out = std::to_string(total) + " " + what + " (";
+  for (std::size_t i = 0; i < parts.size() && i < 4; ++i)
+    out += (i ? ", " : "") + parts[i].second + " " + std::to_string(parts[i].first);
+  return out + (parts.size() > 4 ? ", …)" : ")");
+}
+std::string point_reason(const std::pair<std::string, std::string>& k) { return k.first + "/" + k.second; }
+std::string plain(const std::string& k) { return k; }
+
+class SecurityService;
+asio::awaitable<void> summary_loop(SecurityService* self);
+
 class SecurityService final : public Service {
  public:
   std::string_view name() const override { return "security"; }
@@ -42,12 +72,41 @@ class SecurityService final : public Service {
     m_host = &ctx.host;
     m_bans = std::make_shared<host::BanList>();
     m_gate_id = ctx.host.add_gate(m_bans);
+    m_timer = std::make_unique<asio::steady_timer>(ctx.io);
+    m_last = ctx.host.metrics();
+    m_scope = std::make_unique<runtime::TaskScope>(ctx.io.get_executor());
+    m_scope->spawn(summary_loop(this), "security.summary");
     return Status{};
   }
   asio::awaitable<void> stop() override {
+    if (m_scope) {
+      m_scope->request_stop();
+      m_timer->cancel();
+      co_await m_scope->join();
+    }
     if (m_host) m_host->remove_gate(m_gate_id);
-    co_return;
   }
+  bool stopping() const { return m_scope->stopping(); }
+
+  // Once a minute, one warning line if the node refused, penalised or banned anything: the
+  // attack-level events an operator must see without debug logging (each is also on /metrics).
+  void summarize() {
+    const host::Metrics now = m_host->metrics();
+    std::vector<std::string> parts;
+    for (auto p : {delta(now.gate_refusals, m_last.gate_refusals, "refused", &point_reason),
+                   delta(now.handshake_failures, m_last.handshake_failures, "failed handshakes", &plain),
+                   delta(now.penalties, m_last.penalties, "penalties", &plain)})
+      if (!p.empty()) parts.push_back(std::move(p));
+    const auto bans = m_bans->stats().bans;
+    if (bans > m_last_bans) parts.push_back(std::to_string(bans - m_last_bans) + " bans");
+    m_last_bans = bans;
+    m_last = now;
+    if (parts.empty()) return;
+    std::string line = "last minute: ";
+    for (std::size_t i = 0; i < parts.size(); ++i) line += (i ? "; " : "") + parts[i];
+    LOTUS_LOG(warn, "security", line);
+  }
+  asio::steady_timer& timer() { return *m_timer; }
 
   void add_methods(ControlRouter& r) override;
   std::optional<Json> status() const override {
@@ -78,7 +137,22 @@ class SecurityService final : public Service {
   host::Host* m_host = nullptr;
   std::shared_ptr<host::BanList> m_bans;
   std::uint64_t m_gate_id = 0;
+  std::unique_ptr<asio::steady_timer> m_timer;
+  std::unique_ptr<runtime::TaskScope> m_scope;
+  host::Metrics m_last;
+  std::uint64_t m_last_bans = 0;
 };
+
+// A task of the service's scope: stop() cancels the timer and joins it.
+asio::awaitable<void> summary_loop(SecurityService* self) {
+  while (!self->stopping()) {
+    self->timer().expires_after(std::chrono::minutes(1));
+    boost::system::error_code ec;
+    co_await self->timer().async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (self->stopping()) break;
+    self->summarize();
+  }
+}
 
 asio::awaitable<Result<Json>> m_status(const SecurityService* self, Json) { co_return *self->status(); }
 

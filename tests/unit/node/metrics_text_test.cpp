@@ -32,6 +32,7 @@ MetricsSnapshot sample_snapshot() {
   m.peers_known = 9;
   m.peer_db_pending = 1;
   m.control_requests = {{"id", 2}, {"ping", 1}};
+  m.control_refusals = {{"evicted_slow", 3}};
   m.uptime_seconds = 12.5;
   m.version = "0.1.0";
   m.peer_id = "12D3KooWPeer\"x\\y";
@@ -110,6 +111,10 @@ TEST(MetricsText, RendersEveryFamilyExactly) {
       "# TYPE lotus_p2p_control_requests_total counter\n"
       "lotus_p2p_control_requests_total{method=\"id\"} 2\n"
       "lotus_p2p_control_requests_total{method=\"ping\"} 1\n"
+      "# HELP lotus_p2p_control_refusals_total Control API connections or requests refused, by reason (slow clients "
+      "evicted, timeouts, access rules).\n"
+      "# TYPE lotus_p2p_control_refusals_total counter\n"
+      "lotus_p2p_control_refusals_total{reason=\"evicted_slow\"} 3\n"
       "# HELP lotus_p2p_uptime_seconds Seconds since the node started.\n"
       "# TYPE lotus_p2p_uptime_seconds gauge\n"
       "lotus_p2p_uptime_seconds 12.500\n"
@@ -135,7 +140,7 @@ TEST(MetricsText, EmptySnapshotStillHasTheFixedSeries) {
 TEST(MetricsText, ParserReadsBackWhatIsRendered) {
   auto parsed = parse_prometheus(render_prometheus(sample_snapshot()));
   ASSERT_TRUE(parsed);
-  EXPECT_EQ(parsed->types.size(), 21u);
+  EXPECT_EQ(parsed->types.size(), 22u);
   EXPECT_EQ(parsed->value("lotus_p2p_gate_refusals_total", {{"point", "connection_peer"}, {"reason", "banned"}}), 2);
   EXPECT_EQ(parsed->value("lotus_p2p_mplex_read_pauses_total"), 3);
   EXPECT_EQ(parsed->types.at("lotus_p2p_peers"), "gauge");

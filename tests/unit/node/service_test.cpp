@@ -164,7 +164,8 @@ TEST_F(ServiceTest, RegisteredServiceStartsStopsInReverseAndShowsEverywhere) {
   EXPECT_EQ(journal.snapshot(),
             (std::vector<std::string>{"configure:fake_a", "configure:fake_b", "start:fake_a", "start:fake_b"}));
   ASSERT_TRUE(n.api_endpoint());
-  ControlClient client(*n.api_endpoint(), 30s);
+  // The API listens on TCP: the CLI's token lookup finds <data dir>/api.token.
+  ControlClient client(*n.api_endpoint(), 30s, default_api_token(*n.api_endpoint(), std::nullopt, m_dir.string(), {}));
 
   // Status: the section of each service under its name, and the running services in order.
   auto status = client.get("/status");
