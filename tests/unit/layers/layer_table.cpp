@@ -25,18 +25,18 @@ const Rules& project_rules() {
               {"dht", "pubsub"},   // services over the host (siblings)
               {"host"},            // connections, upgrade, protocol registry, peer store
               {"runtime"},         // sockets, timers, drivers: the only Asio code below host
-              {"proto"},           // sans-IO engines
+              {"proto", "chain"},  // sans-IO engines; Lotus chain primitives (tx, script, sighash)
               {"crypto"},          // keys, Noise primitives, Lotus Schnorr, MuSig2
               {"multiformats"},    // varint, multibase, multihash, CID, multiaddr, PeerId
               {"base"},            // bytes, Result/errc, Clock/Rng, log hook
           },
       .bans =
           {
-              {.layers = {"proto", "crypto", "multiformats", "base"},
+              {.layers = {"proto", "chain", "crypto", "multiformats", "base"},
                .includes = {"boost/", "asio/", "asio.hpp", "runtime/asio.hpp", "runtime/asio_fwd.hpp"},
                .why = "Boost/Asio belong to runtime and the layers above it; the layers below are "
                       "sans-IO (DESIGN.md §1, §3)"},
-              {.layers = {"proto", "crypto", "multiformats", "base"},
+              {.layers = {"proto", "chain", "crypto", "multiformats", "base"},
                .includes = {"nlohmann/"},
                .why = "JSON belongs to the coordinator and node (P2PMessage, config, control API), "
                       "not to the wire-format layers"},
