@@ -178,7 +178,9 @@ class Dht {
   asio::awaitable<Result<PeersResult>> get_closest_peers(Bytes key);
   asio::awaitable<Result<PeerResult>> find_peer(mf::PeerId peer);
   asio::awaitable<Result<PutResult>> put_value(Bytes key, Bytes value);
-  asio::awaitable<Result<ValueResult>> get_value(Bytes key);
+  // `quorum`: stop after this many valid records (0 = Config::value_quorum); a key with a
+  // single writer needs fewer than a contended one.
+  asio::awaitable<Result<ValueResult>> get_value(Bytes key, std::size_t quorum = 0);
   asio::awaitable<Result<PutResult>> provide(Bytes key);
   asio::awaitable<Result<ProvidersResult>> find_providers(Bytes key, std::size_t limit = 20);
 

@@ -255,7 +255,7 @@ asio::awaitable<Result<PutResult>> Dht::put_value(Bytes key, Bytes value) {
   co_return co_await do_put(m_impl, std::move(key), std::move(value));
 }
 
-asio::awaitable<Result<ValueResult>> Dht::get_value(Bytes key) {
+asio::awaitable<Result<ValueResult>> Dht::get_value(Bytes key, std::size_t quorum) {
   auto d = m_impl;
   const auto t0 = Clock::now();
   if (d->stopping()) co_return errc::stopped;
@@ -274,7 +274,7 @@ asio::awaitable<Result<ValueResult>> Dht::get_value(Bytes key) {
   std::shared_ptr<QueryState> q;
   if (!no_seeds) {
     auto lc = d->lookup_config();
-    lc.value_quorum = d->cfg.value_quorum;
+    lc.value_quorum = quorum ? quorum : d->cfg.value_quorum;
     q = make_query(*d, kad::LookupKind::get_value, key, std::move(seeds), lc);
     co_await run_query(d, q);
     if (d->stopping()) co_return errc::stopped;
