@@ -22,7 +22,7 @@ const Rules& project_rules() {
               {"apps"},            // apps/: lotus-p2pd, lotus-p2p
               {"node"},            // the daemon as a library: config, data dir, control API
               {"coordinator"},     // P2PCoordinator, envelope, security manager, DHT resources
-              {"dht", "pubsub"},   // services over the host (siblings)
+              {"dht", "pubsub", "chronik"},  // services over the host / runtime (siblings)
               {"host"},            // connections, upgrade, protocol registry, peer store
               {"runtime"},         // sockets, timers, drivers: the only Asio code below host
               {"proto", "chain"},  // sans-IO engines; Lotus chain primitives (tx, script, sighash)
