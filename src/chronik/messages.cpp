@@ -498,6 +498,15 @@ Result<Error> decode_error(BytesView in) {
   return finish(ec, std::move(m));
 }
 
+Result<Bytes> decode_raw_tx(BytesView in) {
+  Bytes raw;
+  auto ec = each(in, [&](const Field& f) -> std::error_code {
+    if (f.number == 1) return get_bytes(f, raw);
+    return {};
+  });
+  return finish(ec, std::move(raw));
+}
+
 Result<Subscription> decode_subscription(BytesView in) {
   Subscription m;
   m.is_subscribe = false;  // proto3 default
@@ -592,6 +601,12 @@ Bytes encode_broadcast_tx_response(const Hash& txid) {
   return out;
 }
 Bytes encode(const Error& m) { return encode_one(m); }
+Bytes encode_raw_tx(BytesView raw_tx) {
+  Bytes out;
+  pb::Writer w(out);
+  put_bytes(w, 1, raw_tx);
+  return out;
+}
 Bytes encode(const Subscription& m) {
   Bytes out;
   pb::Writer w(out);

@@ -230,6 +230,7 @@ Result<TxHistoryPage> decode_tx_history_page(BytesView in, const Limits& limits 
 Result<BroadcastTxRequest> decode_broadcast_tx_request(BytesView in);
 Result<Hash> decode_broadcast_tx_response(BytesView in);
 Result<Error> decode_error(BytesView in);
+Result<Bytes> decode_raw_tx(BytesView in);  // RawTx { bytes raw_tx = 1; } (/raw-tx, in-node Chronik's message)
 Result<Subscription> decode_subscription(BytesView in);
 Result<SubscribeMsg> decode_subscribe_msg(BytesView in);
 
@@ -243,6 +244,7 @@ Bytes encode(const TxHistoryPage& m);
 Bytes encode(const BroadcastTxRequest& m);
 Bytes encode_broadcast_tx_response(const Hash& txid);
 Bytes encode(const Error& m);
+Bytes encode_raw_tx(BytesView raw_tx);
 Bytes encode(const Subscription& m);
 Bytes encode(const SubscribeMsg& m);
 
