@@ -1,10 +1,13 @@
 #include "chronik/support/server.hpp"
 
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <charconv>
 #include <deque>
+#include <optional>
 #include <set>
 
 #include "base/hex.hpp"
@@ -15,6 +18,7 @@ namespace lotus::chronik::test {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using bsys = boost::system::error_code;
 
@@ -130,49 +134,73 @@ asio::awaitable<void> serve_ws(TestServer* srv, std::shared_ptr<TestServer::WsCl
   srv->remove_ws(id);
 }
 
-asio::awaitable<void> serve_conn(TestServer* srv, tcp::socket socket) {
-  beast::tcp_stream stream(std::move(socket));
-  const auto stop_id = srv->scope().add_stop_callback([&stream] { stream.close(); });
-  beast::flat_buffer buf;
+using Request = http::request<http::vector_body<std::uint8_t>>;
+
+// Serves HTTP requests on `stream` until the connection ends; returns a WebSocket upgrade
+// request when one arrives and `allow_ws` (the caller takes the socket over).
+template <class Stream>
+asio::awaitable<std::optional<Request>> serve_requests(TestServer* srv, Stream& stream, beast::flat_buffer& buf,
+                                                       bool allow_ws) {
   for (;;) {
     http::request_parser<http::vector_body<std::uint8_t>> parser;
     parser.body_limit(kMaxRequestBody);
     bsys ec;
     co_await http::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
+    if (ec) co_return std::nullopt;
     auto req = parser.release();
     if (websocket::is_upgrade(req)) {
-      const auto target = std::string(req.target());
-      if (target != "/ws" || !srv->ws_enabled()) {
-        http::response<http::vector_body<std::uint8_t>> res{http::status::not_found, req.version()};
-        res.body() = encode(Error{"not-found", "WebSocket disabled", true});
-        res.prepare_payload();
-        co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
-        break;
-      }
-      srv->scope().remove_stop_callback(stop_id);
-      auto c = std::make_shared<TestServer::WsClient>(stream.release_socket(), srv->executor());
-      co_await c->ws.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return;
-      c->ws.binary(true);
-      co_await serve_ws(srv, std::move(c));
-      co_return;
+      if (allow_ws && std::string(req.target()) == "/ws" && srv->ws_enabled()) co_return std::move(req);
+      http::response<http::vector_body<std::uint8_t>> res{http::status::not_found, req.version()};
+      res.body() = encode(Error{"not-found", "WebSocket disabled", true});
+      res.prepare_payload();
+      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      co_return std::nullopt;
     }
     const bool keep = req.keep_alive();
     auto ans = co_await srv->handle(std::string(req.method_string()), std::string(req.target()), std::move(req.body()));
-    if (ans.close) break;
+    if (ans.close) co_return std::nullopt;
     http::response<http::vector_body<std::uint8_t>> res{static_cast<http::status>(ans.status), req.version()};
     res.set(http::field::content_type, "application/x-protobuf");
     res.keep_alive(keep);
     res.body() = std::move(ans.body);
     res.prepare_payload();
     co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec || !keep) break;
+    if (ec || !keep) co_return std::nullopt;
   }
+}
+
+asio::awaitable<void> serve_conn(TestServer* srv, tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  const auto stop_id = srv->scope().add_stop_callback([&stream] { stream.close(); });
+  beast::flat_buffer buf;
+  auto upgrade = co_await serve_requests(srv, stream, buf, true);
   srv->scope().remove_stop_callback(stop_id);
+  if (upgrade) {
+    auto c = std::make_shared<TestServer::WsClient>(stream.release_socket(), srv->executor());
+    bsys ec;
+    co_await c->ws.async_accept(*upgrade, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    c->ws.binary(true);
+    co_await serve_ws(srv, std::move(c));
+    co_return;
+  }
   bsys ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   stream.close();
+}
+
+// https: the same requests after a TLS handshake (no WebSocket over TLS here).
+asio::awaitable<void> serve_tls_conn(TestServer* srv, tcp::socket socket, std::shared_ptr<ssl::context> ctx) {
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *ctx);
+  const auto stop_id = srv->scope().add_stop_callback([&stream] { beast::get_lowest_layer(stream).close(); });
+  bsys ec;
+  co_await stream.async_handshake(ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) {
+    beast::flat_buffer buf;
+    (void)co_await serve_requests(srv, stream, buf, false);
+  }
+  srv->scope().remove_stop_callback(stop_id);
+  beast::get_lowest_layer(stream).close();
 }
 
 }  // namespace
@@ -202,7 +230,19 @@ Result<std::uint16_t> TestServer::start(std::uint16_t port) {
   return m_port;
 }
 
-std::string TestServer::url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+std::string TestServer::url() const {
+  return std::string(m_tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(m_port);
+}
+
+Status TestServer::enable_tls(const std::string& cert_pem, const std::string& key_pem) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  bsys ec;
+  ctx->use_certificate_chain(asio::buffer(cert_pem), ec);
+  if (!ec) ctx->use_private_key(asio::buffer(key_pem), ssl::context::pem, ec);
+  if (ec) return std::error_code(ec.value(), std::system_category());
+  m_tls = std::move(ctx);
+  return {};
+}
 
 asio::awaitable<void> TestServer::accept_loop() {
   // The acceptor object may be replaced by pause()/resume(); this loop serves the one it started on.
@@ -218,7 +258,11 @@ asio::awaitable<void> TestServer::accept_loop() {
     tcp::socket s = co_await acc->async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     s.set_option(tcp::no_delay(true), ec);
-    m_scope->spawn(serve_conn(this, std::move(s)), "chronik-test-conn");
+    if (m_tls) {
+      m_scope->spawn(serve_tls_conn(this, std::move(s), m_tls), "chronik-test-tls-conn");
+    } else {
+      m_scope->spawn(serve_conn(this, std::move(s)), "chronik-test-conn");
+    }
   }
   m_scope->remove_stop_callback(stop_id);
 }

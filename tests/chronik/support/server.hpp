@@ -29,6 +29,10 @@
 #include "runtime/asio.hpp"
 #include "runtime/task_scope.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace lotus::chronik::test {
 
 struct Fault {
@@ -58,7 +62,10 @@ class TestServer {
 
   // Listens on 127.0.0.1:port (0: any free port). Returns the port.
   Result<std::uint16_t> start(std::uint16_t port = 0);
-  std::string url() const;  // http://127.0.0.1:<port>
+  std::string url() const;  // http://127.0.0.1:<port> (https:// after enable_tls)
+  // Serve https with this certificate and key (PEM) instead of http; before start(). The
+  // WebSocket is plain-http only.
+  Status enable_tls(const std::string& cert_pem, const std::string& key_pem);
   std::uint16_t port() const noexcept { return m_port; }
 
   void pause();     // close the listening socket: new connections are refused
@@ -100,6 +107,7 @@ class TestServer {
   ChainModel& m_model;
   std::unique_ptr<runtime::TaskScope> m_scope;
   std::unique_ptr<asio::ip::tcp::acceptor> m_acceptor;
+  std::shared_ptr<asio::ssl::context> m_tls;
   std::uint16_t m_port = 0;
   Fault m_fault;
   bool m_ws_enabled = true;

@@ -8,6 +8,7 @@
 #include "chronik/errc.hpp"
 #include "chronik/support/chain_model.hpp"
 #include "chronik/support/server.hpp"
+#include "chronik/support/tls_cert.hpp"
 #include "chronik/support/tx_builder.hpp"
 #include "runtime/asio.hpp"
 #include "runtime/signal.hpp"
@@ -321,6 +322,54 @@ TEST(ChronikClient, WebSocketEventsForASubscribedScript) {
     auto refused = co_await c->open_ws();
     EXPECT_FALSE(refused);
   });
+}
+
+TEST(ChronikClient, HttpsVerifiesTheCertificateChainAndTheName) {
+  asio::io_context io;
+  ChainModel model;
+  const auto cert = make_self_signed_cert();  // localhost / 127.0.0.1
+  const auto other = make_self_signed_cert("chronik.example", "10.9.8.7");
+  TestServer good(io.get_executor(), model);
+  ASSERT_TRUE(good.enable_tls(cert.cert_pem, cert.key_pem));
+  ASSERT_TRUE(good.start());
+  ChainModel model2;
+  TestServer misnamed(io.get_executor(), model2);
+  ASSERT_TRUE(misnamed.enable_tls(other.cert_pem, other.key_pem));
+  ASSERT_TRUE(misnamed.start());
+  EXPECT_EQ(good.url().substr(0, 8), "https://");
+
+  ClientConfig trusting = config_for({good.url()});
+  trusting.ca_pem = cert.cert_pem;
+  auto ok = Client::create(io.get_executor(), trusting);
+  ClientConfig system = config_for({good.url()});  // the system store does not know our CA
+  auto untrusted = Client::create(io.get_executor(), system);
+  ClientConfig wrong_name = config_for({misnamed.url()});
+  wrong_name.ca_pem = other.cert_pem;  // trusted, but issued for another name and address
+  auto misnamed_client = Client::create(io.get_executor(), wrong_name);
+  ClientConfig lax = config_for({misnamed.url()});
+  lax.verify_tls = false;
+  auto unverified = Client::create(io.get_executor(), lax);
+  ASSERT_TRUE(ok && untrusted && misnamed_client && unverified);
+  bool finished = false;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto info = co_await (*ok)->blockchain_info();
+        EXPECT_TRUE(info) << info.error().message();
+        EXPECT_EQ(info->tip_hash, model.blockchain_info().tip_hash);
+        auto rejected = co_await (*untrusted)->blockchain_info();
+        EXPECT_EQ(rejected.error(), errc::tls_certificate_rejected);
+        auto mismatch = co_await (*misnamed_client)->blockchain_info();
+        EXPECT_EQ(mismatch.error(), errc::tls_certificate_rejected);
+        auto anyway = co_await (*unverified)->blockchain_info();
+        EXPECT_TRUE(anyway);
+        finished = true;
+        co_await good.stop();
+        co_await misnamed.stop();
+      },
+      asio::detached);
+  io.run_for(std::chrono::seconds(60));
+  EXPECT_TRUE(finished);
 }
 
 }  // namespace
