@@ -233,8 +233,9 @@ SecurityManager::WarnOutcome SecurityManager::warn_peer(const mf::PeerId& peer, 
   s.warnings_at = now;
   ++m_metrics.warnings;
   WarnOutcome out;
-  // Thresholds on the decayed count (a fresh warning on top of 4.9 decayed ones is the fifth).
-  out.count = static_cast<int>(std::floor(s.warnings + 1e-9));
+  // Thresholds on the decayed count, rounded (a fresh warning on top of 3.99 decayed ones is
+  // the fifth; on top of 3.4 it is the fourth).
+  out.count = static_cast<int>(std::floor(s.warnings + 0.5));
   emit(PeerWarned{peer, out.count, reason});
   if (out.count >= m_config.ban_warnings) {
     if (m_bans.is_banned(peer, now)) {
