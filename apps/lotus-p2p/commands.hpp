@@ -76,5 +76,10 @@ int cmd_identify(Context& ctx);
 int cmd_pubsub(Context& ctx);
 // cmd_dht.cpp (dht put|get|provide|findprovs|findpeer through the daemon)
 int cmd_dht(Context& ctx);
+// cmd_p2p.cpp (the coordinator: P2P messages; the security manager)
+int cmd_send(Context& ctx);
+int cmd_broadcast(Context& ctx);
+int cmd_messages(Context& ctx);
+int cmd_security(Context& ctx);
 
 }  // namespace lotus::cli

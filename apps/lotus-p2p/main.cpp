@@ -98,6 +98,34 @@ const std::vector<Command>& commands() {
        "Values are UTF-8 text, or base64 with --b64. Query statistics go to stderr.\n",
        {{"b64", false, "values as base64"}, {"limit", true, "N: providers to find, 1..1000 (default 20)"}},
        &cmd_dht, 2, 3},
+      {"send", "send a P2PMessage to a peer (/lotus/message/1.0.0)",
+       "usage: lotus-p2p send <peer-id> <type> [<payload-json>] [--protocol NAME] [--json]\n\n"
+       "The daemon builds the message (from = its peer id, timestamp, messageId) with the\n"
+       "JSON payload (default {}) and writes it on a new stream, as the Lotus SDK does.\n"
+       "--protocol names the receiver's protocol handler (e.g. musig2).\n",
+       {{"protocol", true, "NAME: the message's protocol field (routing key)"}},
+       &cmd_send, 2, 3},
+      {"broadcast", "broadcast a P2PMessage to every directly connected peer",
+       "usage: lotus-p2p broadcast <type> [<payload-json>] [--protocol NAME] [--network] [--json]\n\n"
+       "One stream to each connected peer (as the Lotus SDK), then delivery to the daemon's\n"
+       "own handler. --network also publishes it on GossipSub (coordinator.network_broadcast).\n",
+       {{"protocol", true, "NAME: the message's protocol field (routing key)"},
+        {"network", false, "network-wide: also over GossipSub (ours)"}},
+       &cmd_broadcast, 1, 2},
+      {"messages", "print the P2PMessages the daemon receives, as they arrive",
+       "usage: lotus-p2p messages [--count N] [--json]\n\n"
+       "One line per accepted message: sender (the connection's peer id), how it came\n"
+       "(direct | gossip) and the message JSON.\n",
+       {{"count", true, "N: stop after N messages (default: no limit)"}},
+       &cmd_messages, 0, 0},
+      {"security", "the security manager: status, ban, unban",
+       "usage: lotus-p2p security status [--json]\n"
+       "       lotus-p2p security ban <peer-id> [--seconds N]\n"
+       "       lotus-p2p security unban <peer-id>\n\n"
+       "status lists bans, warnings and refusals by reason; ban closes the peer's\n"
+       "connections and refuses it everywhere (until unbanned, or for N seconds).\n",
+       {{"seconds", true, "N: ban duration, 1..31536000 (default: until unbanned)"}},
+       &cmd_security, 1, 2},
   };
   return table;
 }

@@ -26,6 +26,8 @@ const std::error_category& coordinator_category() noexcept {
       {static_cast<int>(coordinator_errc::invalid_message), "coordinator: message fails validation"},
       {static_cast<int>(coordinator_errc::self), "coordinator: cannot send to ourselves"},
       {static_cast<int>(coordinator_errc::duplicate), "coordinator: message already seen"},
+      {static_cast<int>(coordinator_errc::bad_request), "coordinator: malformed request"},
+      {static_cast<int>(coordinator_errc::slow_consumer), "coordinator: message stream reader too slow, stream cut"},
   });
   return cat;
 }
@@ -57,7 +59,7 @@ struct Coordinator::Impl : std::enable_shared_from_this<Impl> {
         dht(d),
         rng(r),
         svc(h),
-        security(std::make_shared<SecurityManager>(cfg.security)),
+        security(cfg.security_manager ? cfg.security_manager : std::make_shared<SecurityManager>(cfg.security)),
         seen(cfg.seen),
         cleanup_sig(h.io_context().get_executor()) {
     if (!cfg.wall_clock_ms)
@@ -451,6 +453,7 @@ asio::awaitable<void> Coordinator::stop() {
     co_return;
   }
   d->stopped = true;
+  d->emit(ErrorEvent{make_error_code(coordinator_errc::stopped), "coordinator stopping"});
   if (d->ps && d->cfg.enable_network_broadcast) d->ps->remove_validator(d->cfg.broadcast_topic);
   co_await d->svc.stop();
   if (d->gate_id) {

@@ -86,6 +86,8 @@ enum class coordinator_errc {
   invalid_message,          // an outbound message that fails validate_message
   self,                     // send_to our own peer id
   duplicate,                // an inbound message already seen (replay or second path)
+  bad_request,              // a control request that is malformed
+  slow_consumer,            // a message stream's reader fell too far behind (stream cut)
 };
 const std::error_category& coordinator_category() noexcept;
 inline std::error_code make_error_code(coordinator_errc e) noexcept {
@@ -153,6 +155,9 @@ using EventListener = std::function<void(const Event&)>;
 
 struct Config {
   SecurityManager::Config security{};
+  // A security manager owned elsewhere (the daemon's security service, which installs it as
+  // the host's gate); null: the coordinator makes its own from `security`.
+  std::shared_ptr<SecurityManager> security_manager;
   // Install the security manager as a gate of the host (bans refused at every admission
   // point). Off when the embedder installs it itself (the daemon's security service).
   bool install_gate = true;
@@ -222,6 +227,8 @@ class Coordinator {
   Coordinator& operator=(const Coordinator&) = delete;
 
   Status start();
+  // Ends every task; listeners get ErrorEvent{coordinator_errc::stopped} first (so that a
+  // waiting consumer, e.g. a control-API stream, can finish).
   asio::awaitable<void> stop();
   bool running() const;
 

@@ -142,7 +142,13 @@ struct NodeConfig {
   struct Security {
     bool disable_rate_limiting = false;
     std::uint64_t min_dht_announcement_interval_ms = 30000;  // customLimits override
+    std::uint32_t max_message_size = 100000;      // customLimits.MAX_P2P_MESSAGE_SIZE (enforced)
+    std::uint32_t max_messages_per_second = 200;  // ours: inbound P2P messages per peer (burst 2×)
   } security;
+  struct Coordinator {
+    // Ours: broadcasts marked network-wide also go over GossipSub (needs gossipsub.enabled).
+    bool network_broadcast = false;
+  } coordinator;
   std::map<std::string, std::string> metadata;
   struct Log {
     // "<level>" or "<level>,<component>=<level>,…" (a component-only list keeps info as the

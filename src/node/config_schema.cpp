@@ -309,6 +309,18 @@ std::vector<KeyDef> declare() {
       .flags({"security-min-dht-announcement-interval-ms"})
       .help("least milliseconds between DHT announcements (the seed's customLimits)")
       .bind(field([](auto& c) -> auto& { return c.security.min_dht_announcement_interval_ms; })));
+  d.push_back(integer("security.max_message_size", 100000, 1024, 16777216)
+      .flags({"security-max-message-size"})
+      .help("largest P2P message accepted on /lotus/message/1.0.0, bytes (the seed's customLimits)")
+      .bind(field([](auto& c) -> auto& { return c.security.max_message_size; })));
+  d.push_back(integer("security.max_messages_per_second", 200, 1, 1000000)
+      .flags({"security-max-messages-per-second"})
+      .help("P2P messages one peer may send per second (burst twice that; ours, not the seed's)")
+      .bind(field([](auto& c) -> auto& { return c.security.max_messages_per_second; })));
+  d.push_back(boolean("coordinator.network_broadcast", false)
+      .flags({"coordinator-network-broadcast", "network-broadcast"})
+      .help("broadcasts marked network-wide also travel over GossipSub (ours; needs gossipsub)")
+      .bind(field([](auto& c) -> auto& { return c.coordinator.network_broadcast; })));
   d.push_back(table("metadata")
       .flags({"metadata"})
       .help("free-form key=value strings about the node")

@@ -1,6 +1,6 @@
 // Factories of the built-in services (one file each in src/node/services/), in the order
 // registry.cpp starts them. Services that other code reaches by type have their own header
-// (dht_service.hpp, gossipsub_service.hpp, peer_store_service.hpp).
+// (dht_service.hpp, gossipsub_service.hpp, peer_store_service.hpp, security_service.hpp).
 #pragma once
 
 #include "node/service.hpp"
@@ -12,6 +12,7 @@ ServiceFactory conn_manager_service();
 ServiceFactory peer_store_service();
 ServiceFactory dht_service();
 ServiceFactory gossipsub_service();
+ServiceFactory coordinator_service();
 ServiceFactory perf_service();
 ServiceFactory bootstrap_service();
 

@@ -11,6 +11,7 @@ const std::vector<ServiceFactory>& builtin_services() {
       peer_store_service(),    // <data dir>/peers.sqlite: sees every connection from the start
       dht_service(),           // dht.enabled
       gossipsub_service(),     // gossipsub.enabled
+      coordinator_service(),   // P2PCoordinator: /lotus/message/1.0.0, broadcast, topics
       perf_service(),          // NodeOptions::perf_server
       bootstrap_service(),     // bootstrap_peers; last: dials once everything serves
   };
