@@ -81,5 +81,7 @@ int cmd_send(Context& ctx);
 int cmd_broadcast(Context& ctx);
 int cmd_messages(Context& ctx);
 int cmd_security(Context& ctx);
+// cmd_resource.cpp (resource announce|get|discover|withdraw through the daemon)
+int cmd_resource(Context& ctx);
 
 }  // namespace lotus::cli

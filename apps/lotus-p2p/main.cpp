@@ -126,6 +126,18 @@ const std::vector<Command>& commands() {
        "connections and refuses it everywhere (until unbanned, or for N seconds).\n",
        {{"seconds", true, "N: ban duration, 1..31536000 (default: until unbanned)"}},
        &cmd_security, 1, 2},
+      {"resource", "DHT resources (announce, get, discover, withdraw)",
+       "usage: lotus-p2p resource announce <type> <id> [data-json] [--ttl MS] [--expires-at MS]\n"
+       "       lotus-p2p resource get <type> <id> [--local]\n"
+       "       lotus-p2p resource discover <type> [--filter key=json-value]... [--local]\n"
+       "       lotus-p2p resource withdraw <type> <id>\n\n"
+       "Records live under resource:<type>:<id> in the DHT (the Lotus SDK's layout). discover finds\n"
+       "the live resources of a type announced by any node; filters compare data members.\n",
+       {{"ttl", true, "MS: the record expires this long after its creation"},
+        {"expires-at", true, "MS: absolute expiry (ms since the epoch)"},
+        {"local", false, "only what this node holds, no DHT query"},
+        {"filter", true, "key=json-value: keep records whose data.key equals the value (repeatable)"}},
+       &cmd_resource, 2, 4},
   };
   return table;
 }

@@ -139,6 +139,18 @@ void js_string_to(std::string_view s, std::string& out) {
   out += '"';
 }
 
+// The array index a property key names in JS (canonical decimal below 2^32 - 1), if any.
+std::optional<std::uint32_t> array_index(std::string_view k) {
+  if (k.empty() || k.size() > 10 || (k.size() > 1 && k[0] == '0')) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : k) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (v >= 4294967295u) return std::nullopt;
+  return static_cast<std::uint32_t>(v);
+}
+
 void js_dump(const Json& j, std::string& out) {
   switch (j.type()) {
     case Json::value_t::null: out += "null"; break;
@@ -173,15 +185,26 @@ void js_dump(const Json& j, std::string& out) {
       break;
     }
     case Json::value_t::object: {
+      // JS property order: array-index keys ("0" … "4294967294", canonical decimal) first in
+      // ascending numeric order, then the other keys in insertion order (a duplicate key keeps
+      // its first position and its last value, as JSON.parse does — so does ordered_json).
+      const auto& members = j.get_ref<const Json::object_t&>();
+      std::vector<std::pair<std::uint32_t, const Json::object_t::value_type*>> indexed;
+      for (const auto& kv : members)
+        if (auto n = array_index(kv.first)) indexed.emplace_back(*n, &kv);
+      std::sort(indexed.begin(), indexed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
       out += '{';
       bool first = true;
-      for (const auto& [k, v] : j.items()) {
+      auto member = [&](const Json::object_t::value_type& kv) {
         if (!first) out += ',';
         first = false;
-        js_string_to(k, out);
+        js_string_to(kv.first, out);
         out += ':';
-        js_dump(v, out);
-      }
+        js_dump(kv.second, out);
+      };
+      for (const auto& [n, kv] : indexed) member(*kv);
+      for (const auto& kv : members)
+        if (!array_index(kv.first)) member(kv);
       out += '}';
       break;
     }

@@ -11,6 +11,7 @@ ServiceFactory security_service();
 ServiceFactory conn_manager_service();
 ServiceFactory peer_store_service();
 ServiceFactory dht_service();
+ServiceFactory resources_service();
 ServiceFactory gossipsub_service();
 ServiceFactory coordinator_service();
 ServiceFactory perf_service();

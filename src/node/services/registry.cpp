@@ -10,6 +10,7 @@ const std::vector<ServiceFactory>& builtin_services() {
       conn_manager_service(),  // watermarks and limits (applied to the host's configuration)
       peer_store_service(),    // <data dir>/peers.sqlite: sees every connection from the start
       dht_service(),           // dht.enabled
+      resources_service(),     // with the DHT: resource records and their discovery
       gossipsub_service(),     // gossipsub.enabled
       coordinator_service(),   // P2PCoordinator: /lotus/message/1.0.0, broadcast, topics
       perf_service(),          // NodeOptions::perf_server

@@ -159,6 +159,11 @@ TEST(Resources, JsJsonText) {
     return r ? *r : std::string("<error>");
   };
   EXPECT_EQ(n(R"( { "b" : 1 , "a" : [ true , null , "x" ] } )"), R"({"b":1,"a":[true,null,"x"]})");
+  // JS property order: integer-like keys first, ascending; a duplicate keeps its first place
+  // and its last value.
+  EXPECT_EQ(n(R"({"b":1,"10":2,"a":3,"2":4,"01":5,"4294967295":6,"4294967294":7})"),
+            R"({"2":4,"10":2,"4294967294":7,"b":1,"a":3,"01":5,"4294967295":6})");
+  EXPECT_EQ(n(R"({"a":1,"b":2,"a":3})"), R"({"a":3,"b":2})");
   EXPECT_EQ(n("1.0"), "1");
   EXPECT_EQ(n("-0"), "0");
   EXPECT_EQ(n("1e21"), "1e+21");
