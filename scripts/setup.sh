@@ -38,7 +38,7 @@ fi
 # npm projects of the tests' independent peers (js-libp2p nodes, chronik-client, xpi-ts, …):
 # each folder has a package.json and a package-lock.json pinning exact versions. Add a folder
 # here when a test needs another one.
-npm_dirs=(tests/interop tests/chronik/js)
+npm_dirs=(tests/interop tests/chronik/js tests/chain/js)
 if [ "${LOTUS_SKIP_NPM:-0}" != "1" ]; then
   for d in "${npm_dirs[@]}"; do
     [ -f "$here/$d/package.json" ] || continue
