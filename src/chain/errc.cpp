@@ -45,6 +45,12 @@ const std::error_category& category() noexcept {
           {static_cast<int>(errc::wrong_burn_pool), "chain: burn is for another pool"},
           {static_cast<int>(errc::wrong_burn_version), "chain: wrong burn version"},
           {static_cast<int>(errc::wrong_burn_amount), "chain: burn amount differs from the expected one"},
+          {static_cast<int>(errc::unsupported_spend_type), "chain: spent output is neither P2PKH nor Taproot"},
+          {static_cast<int>(errc::script_sig_malformed), "chain: scriptSig is not the pushes the spend needs"},
+          {static_cast<int>(errc::public_key_mismatch), "chain: public key does not match the P2PKH hash"},
+          {static_cast<int>(errc::signature_not_schnorr), "chain: not a 65-byte Schnorr transaction signature"},
+          {static_cast<int>(errc::taproot_requires_lotus_sighash), "chain: Taproot key-path signature must use SIGHASH_LOTUS"},
+          {static_cast<int>(errc::signature_invalid), "chain: signature does not verify"},
       });
   return cat;
 }

@@ -53,6 +53,13 @@ enum class errc {
   wrong_burn_pool,              // pool id push differs from the expected pool
   wrong_burn_version,           // version push differs from the expected version
   wrong_burn_amount,            // burn output value differs from the expected amount
+  // input verification
+  unsupported_spend_type,       // spent output is neither P2PKH nor Taproot (key path)
+  script_sig_malformed,         // scriptSig is not exactly the minimal pushes the spend needs
+  public_key_mismatch,          // P2PKH: hash160 of the pushed key differs from the output's
+  signature_not_schnorr,        // not 64 bytes + sighash byte (ECDSA signatures unsupported)
+  taproot_requires_lotus_sighash,  // Taproot key-path signature without SIGHASH_LOTUS
+  signature_invalid,            // well-formed signature that does not verify
 };
 
 const std::error_category& category() noexcept;

@@ -99,6 +99,9 @@ class SighashContext {
   Result<Hash256> for_input(std::size_t input_index, std::uint32_t type) const;
 
   const Transaction& transaction() const noexcept { return *m_tx; }
+  bool has_spent_outputs() const noexcept { return m_spent.size() == m_tx->inputs.size(); }
+  // Precondition: has_spent_outputs() and i < number of inputs.
+  const TxOutput& spent_output(std::size_t i) const noexcept { return m_spent[i]; }
 
  private:
   const Transaction* m_tx = nullptr;  // must outlive the context

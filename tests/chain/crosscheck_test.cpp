@@ -27,6 +27,7 @@
 #include "chain/sighash.hpp"
 #include "chain/swapsig_burn.hpp"
 #include "chain/transaction.hpp"
+#include "chain/verify.hpp"
 #include "crypto/lotus/schnorr.hpp"
 #include "crypto/lotus/secp.hpp"
 #include "crypto/lotus/taproot.hpp"
@@ -228,6 +229,9 @@ TEST(ChainCrossCheck, ForkIdTransaction) {
   auto parsed = parse_transaction(hx(d["signed_hex"]));
   ASSERT_TRUE(parsed);
   EXPECT_EQ(txid(*parsed), txid(b.tx));  // signing does not change a Lotus txid
+  auto vctx = SighashContext::create(*parsed, b.spent);
+  ASSERT_TRUE(vctx);
+  EXPECT_TRUE(verify_inputs(*vctx));  // the js-signed transaction passes our input checks
 }
 
 TEST(ChainCrossCheck, LotusTransaction) {
@@ -292,4 +296,7 @@ TEST(ChainCrossCheck, LotusTransaction) {
   }
   EXPECT_EQ(to_hex(serialize(signed_tx)), d["signed_hex"].get<std::string>());
   EXPECT_EQ(to_display_hex(tx_hash(*parsed)), d["hash"].get<std::string>());
+  auto vctx = SighashContext::create(*parsed, b.spent);
+  ASSERT_TRUE(vctx);
+  for (std::size_t i = 0; i < parsed->inputs.size(); ++i) EXPECT_TRUE(verify_input(*vctx, i)) << i;
 }
