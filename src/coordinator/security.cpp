@@ -196,6 +196,25 @@ bool SecurityManager::can_announce_resource(const mf::PeerId& peer, std::string_
   return true;
 }
 
+Status SecurityManager::validate_record(const mf::PeerId& creator, std::string_view type, std::string_view id,
+                                        const json::Value& data, TimePoint now) {
+  if (!is_allowed(creator, now)) {
+    refuse("record_banned");
+    return security_errc::banned;
+  }
+  for (auto* v : validators_for_type(type)) {
+    if (!v->can_announce_resource(type, creator)) {
+      refuse("record_not_permitted");
+      return security_errc::not_permitted;
+    }
+    if (!v->validate_resource_announcement(type, id, data, creator)) {
+      refuse("record_invalid");
+      return security_errc::invalid_announcement;
+    }
+  }
+  return {};
+}
+
 void SecurityManager::remove_resource(const mf::PeerId& peer, std::string_view type, std::string_view id) {
   auto it = m_peers.find(peer);
   if (it == m_peers.end()) return;

@@ -190,6 +190,11 @@ class SecurityManager final : public host::PeerGate {
                              const json::Value& data, std::size_t record_size, TimePoint now);
   // Validators only (the seed's canAnnounceResource).
   bool can_announce_resource(const mf::PeerId& peer, std::string_view type);
+  // A record another node announced, read from the DHT: refused when its creator is banned or
+  // a validator refuses it (not_permitted / invalid_announcement); no limits, no warnings (the
+  // creator is the record's claim, not a proved sender).
+  Status validate_record(const mf::PeerId& creator, std::string_view type, std::string_view id,
+                         const json::Value& data, TimePoint now);
   void remove_resource(const mf::PeerId& peer, std::string_view type, std::string_view id);
 
   // ---- validators ----
