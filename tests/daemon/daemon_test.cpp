@@ -28,6 +28,7 @@
 #include "crypto/keys.hpp"
 #include "host/host.hpp"
 #include "interop_harness.hpp"
+#include "node/config_schema.hpp"
 #include "node/control_client.hpp"
 #include "node/metrics_text.hpp"
 #include "runtime/asio.hpp"
@@ -376,11 +377,17 @@ TEST_F(DaemonTest, InvalidConfigurationExitsTwoWithAMessage) {
 TEST_F(DaemonTest, HelpTextsAreComplete) {
   auto r = run({LOTUS_P2PD_PATH, "--help"});
   EXPECT_EQ(r.exit_code, 0) << r.describe;
-  for (const char* f : {"--config", "--profile", "--data-dir", "--listen", "--print-config", "--json-ready",
-                        "--max-connections", "--log-level", "--api-listen", "--grace-period-seconds",
-                        "--max-inbound-per-ip", "--limit-loopback", "--max-streams-per-connection",
-                        "LOTUS_P2P_CONNECTION_MANAGER_INBOUND_BURST"})
-    EXPECT_NE(r.out.find(f), std::string::npos) << f << "\n" << r.out;
+  // Every configuration key of the schema: each of its flags and its environment name.
+  const auto& keys = node::config_detail::schema();
+  ASSERT_GT(keys.size(), 40u);
+  for (const auto& k : keys) {
+    for (const auto flag : k.flags)
+      EXPECT_NE(r.out.find("--" + std::string(flag)), std::string::npos) << k.key << ": --" << flag;
+    const std::string env = node::config_detail::env_name(k.key);
+    EXPECT_NE(r.out.find(env), std::string::npos) << k.key << ": " << env;
+  }
+  for (const char* f : {"--config", "--profile", "--print-config", "--json-ready"})
+    EXPECT_NE(r.out.find(f), std::string::npos) << f;
   r = cli({"--help"});
   EXPECT_EQ(r.exit_code, 0) << r.describe;
   for (const char* c : {"id", "status", "peers", "connect", "disconnect", "ping", "identify", "metrics", "api", "call"}) {

@@ -7,11 +7,16 @@
 // Binary paths come from CMake (LOTUS_P2PD_PATH / LOTUS_P2P_PATH); without them the suite is
 // skipped at compile time.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
 
+#include "crypto/keys.hpp"
 #include "interop_fixture.hpp"
 
 #if defined(LOTUS_P2PD_PATH) && defined(LOTUS_P2P_PATH)
@@ -81,7 +86,7 @@ TEST_F(Cli, PingJs) {
   EXPECT_EQ(count(r.out, "pong "), 3u) << r.describe;
   EXPECT_NE(r.out.find(js->peer_id()), std::string::npos) << r.describe;
   EXPECT_NE(r.out.find("ping statistics"), std::string::npos) << r.describe;
-  // js saw an inbound connection and three inbound ping streams.
+  // Three pongs came back from js (counted above), over the connection js saw as inbound.
   const json ev = js->wait_event({{"type", "connection_open"}, {"direction", "inbound"}});
   EXPECT_EQ(ev.value("multiplexer", ""), "/yamux/1.0.0");
 }
@@ -118,13 +123,22 @@ TEST_F(Cli, PingJsWithWrongPeerIdFails) {
 }
 
 TEST_F(Cli, PingClosedPortFails) {
-  // A port we just had and released: nothing listens there.
-  std::string addr;
-  {
-    const JsPeer tmp(JsPeer::Options{{}, 20s, "js-tmp"});
-    addr = tmp.addr();
-  }
+  // A port held by a bound socket that does not listen: connecting is refused, and no other
+  // process can take the port during the test (a port merely released can be taken).
+  const int held = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(held, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(held, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  socklen_t len = sizeof sa;
+  ASSERT_EQ(::getsockname(held, reinterpret_cast<sockaddr*>(&sa), &len), 0);
+  auto key = crypto::PrivateKey::generate(crypto::KeyType::ed25519);
+  ASSERT_TRUE(key);
+  const std::string addr = "/ip4/127.0.0.1/tcp/" + std::to_string(ntohs(sa.sin_port)) + "/p2p/" +
+                           key->peer_id().to_string();
   const auto r = cli({"ping", addr, "--count", "1", "--timeout", "5"});
+  ::close(held);
   EXPECT_EQ(r.exit_code, 1) << r.describe;
   EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << r.describe;
 }

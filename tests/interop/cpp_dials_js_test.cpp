@@ -58,7 +58,7 @@ TEST_F(CppDialsJs, Ping) {
   for (int i = 0; i < 3; ++i) {
     auto rtt = node->run([this]() { return node->host().ping(js_pid()); });
     ASSERT_TRUE(rtt) << "ping " << i << ": " << rtt.error().message();
-    EXPECT_GE(rtt->count(), 0);
+    EXPECT_GT(rtt->count(), 0) << "a round trip over a real connection takes some time";
   }
   auto latency = node->run([this]() -> asio::awaitable<std::optional<Duration>> {
     auto info = node->host().peer_store().get(js_pid());

@@ -11,6 +11,7 @@
 
 #include "base/rng.hpp"
 #include "host/host.hpp"
+#include "runtime/dns_resolver.hpp"
 #include "runtime/signal.hpp"
 #include "test_util.hpp"
 
@@ -78,6 +79,7 @@ class HostTest : public ::testing::Test {
   }
 
   asio::io_context io;
+  std::unique_ptr<runtime::DnsResolver> m_resolver;  // outlives the hosts that use it
   std::vector<std::unique_ptr<Host>> m_hosts;
   std::vector<std::unique_ptr<EventLog>> m_logs;
 };
@@ -454,12 +456,12 @@ asio::awaitable<void> refused(Host* a, std::string addr) {
 }
 
 TEST_F(HostTest, DialErrors) {
-  // a port that was just free: bind, read the port, close
-  std::uint16_t port = 0;
-  {
-    asio::ip::tcp::acceptor tmp(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    port = tmp.local_endpoint().port();
-  }
+  // A port held by a bound socket that does not listen: connecting to it is refused, and no
+  // other process can take the port meanwhile (a port that was merely freed can be).
+  asio::ip::tcp::socket held(io);
+  held.open(asio::ip::tcp::v4());
+  held.bind(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const std::uint16_t port = held.local_endpoint().port();
   auto& a = make_host();
   run(io, refused(&a, "/ip4/127.0.0.1/tcp/" + std::to_string(port)));
 }
@@ -468,7 +470,10 @@ asio::awaitable<void> dial_dns(Host* a, Host* b, mf::Multiaddr addr) {
   auto r = co_await a->dial(addr);
   CO_ASSERT_OK(r);
   EXPECT_EQ(r->remote_peer, b->peer_id());
-  auto missing = co_await a->dial(ma("/dns4/does-not-exist.invalid/tcp/1"));
+}
+
+asio::awaitable<void> dial_missing_name(Host* c) {
+  auto missing = co_await c->dial(ma("/dns4/does-not-exist.invalid/tcp/1"));
   CO_ASSERT_TRUE(!missing);
   EXPECT_EQ(missing.error(), std::error_code(errc::resolve_failed));
 }
@@ -479,7 +484,66 @@ TEST_F(HostTest, DialByDnsName) {
   auto bound = listen_loopback(b);
   auto port = bound.value_of(mf::proto::tcp);
   ASSERT_TRUE(port.has_value());
+  // localhost resolves from /etc/hosts (getaddrinfo), without a query leaving the machine.
   run(io, dial_dns(&a, &b, ma("/dns4/localhost/tcp/" + *port + "/p2p/" + b.peer_id().to_string())));
+}
+
+TEST_F(HostTest, DialOfANameThatDoesNotResolveFails) {
+  // The name goes to a DNS server on loopback that never answers (a bound UDP socket), so no
+  // query leaves the machine; the resolver gives up and the dial fails with resolve_failed.
+  asio::ip::udp::socket silent(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  runtime::DnsResolverConfig rc;
+  rc.servers = {silent.local_endpoint()};
+  rc.timeout = std::chrono::milliseconds(200);
+  rc.attempts = 1;
+  rc.tcp_fallback = false;
+  m_resolver = std::make_unique<runtime::DnsResolver>(io.get_executor(), rc);
+  Config cfg;
+  cfg.dns_resolver = m_resolver.get();
+  auto& c = make_host(std::move(cfg));
+  run(io, dial_missing_name(&c));
+}
+
+// Raw garbage on a real listener: the host closes the connection (no handshake can come of
+// it) and goes on serving: a proper dial and an echo stream afterwards work.
+asio::awaitable<void> garbage_then_dial(asio::io_context* io, Host* a, Host* b, mf::Multiaddr addr) {
+  auto ex = co_await asio::this_coro::executor;
+  const auto port = static_cast<std::uint16_t>(std::stoul(*addr.value_of(mf::proto::tcp)));
+  for (int round = 0; round < 3; ++round) {
+    asio::ip::tcp::socket raw(ex);
+    co_await raw.async_connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
+                               asio::use_awaitable);
+    const Bytes junk = pattern(64 * 1024, static_cast<std::uint64_t>(round + 1));
+    boost::system::error_code ec;
+    co_await asio::async_write(raw, asio::buffer(junk), asio::redirect_error(asio::use_awaitable, ec));
+    // Read until the host closes (EOF or reset); a deadline guards against a hang.
+    asio::steady_timer guard(ex, std::chrono::seconds(30));
+    bool timed_out = false;
+    guard.async_wait([&](boost::system::error_code e) {
+      if (!e) {
+        timed_out = true;
+        raw.close();
+      }
+    });
+    std::array<std::uint8_t, 4096> buf{};
+    for (;;) {
+      co_await raw.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+    }
+    guard.cancel();
+    EXPECT_FALSE(timed_out) << "round " << round << ": the host kept a garbage connection open";
+  }
+  auto conn = co_await a->dial(addr);
+  CO_ASSERT_OK(conn);
+  EXPECT_EQ(conn->remote_peer, b->peer_id());
+  co_await echo_roundtrip(io, a, addr, 1000, 77);
+}
+
+TEST_F(HostTest, RawGarbageOnAListenerIsClosedAndTheHostStillServes) {
+  auto& a = make_host();
+  auto& b = make_host();
+  auto addr = listen_loopback(b);
+  run(io, garbage_then_dial(&io, &a, &b, addr));
 }
 
 asio::awaitable<void> dial_into(Host* a, mf::Multiaddr addr, std::vector<std::uint64_t>* ids) {

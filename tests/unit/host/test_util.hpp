@@ -25,10 +25,14 @@ namespace lotus::host::testing {
     }                                             \
   } while (0)
 
+// Evaluates `res` once (it is often a co_await of a dial or a write: running it again to build
+// the failure message would repeat the operation).
 #define CO_ASSERT_OK(res)                                                          \
   do {                                                                             \
-    if (!(res).has_value()) {                                                      \
-      ADD_FAILURE() << "CO_ASSERT_OK: " #res ": " << (res).error().message();      \
+    auto&& lotus_co_assert_res_ = (res);                                           \
+    if (!lotus_co_assert_res_.has_value()) {                                       \
+      ADD_FAILURE() << "CO_ASSERT_OK: " #res ": "                                  \
+                    << lotus_co_assert_res_.error().message();                     \
       co_return;                                                                   \
     }                                                                              \
   } while (0)

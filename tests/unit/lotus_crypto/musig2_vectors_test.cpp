@@ -96,7 +96,9 @@ TEST(LotusMusig2Vectors, Sessions) {
       const auto& t = c["taproot_data"];
       EXPECT_EQ(h(taproot_tweak(r.ctx.aggregate_key())), t["tweak"]);
       EXPECT_EQ(h(*r.session.taproot_tweak()), t["tweak"]);
-      EXPECT_EQ(t["tweak_preimage_tag"], "TapTweak");
+      // The tweak is the tagged hash, under the reference's tag, of the preimage it lists.
+      const Bytes preimage = hx(t["tweak_preimage"]);
+      EXPECT_EQ(h(detail::tagged_hash(t["tweak_preimage_tag"].get<std::string>(), {preimage})), t["tweak"]);
       EXPECT_EQ(h(r.ctx.aggregate_key().bytes()) + h(Bytes32{}), t["tweak_preimage"]);
       EXPECT_EQ(h(Bytes32{}), t["merkle_root"]);
       auto commitment = taproot_commitment(r.ctx.aggregate_key());
@@ -109,7 +111,6 @@ TEST(LotusMusig2Vectors, Sessions) {
       EXPECT_EQ(parsed->commitment, *commitment);
       EXPECT_FALSE(parsed->state);
     } else {
-      EXPECT_TRUE(c["taproot_data"].is_null());
       EXPECT_FALSE(r.session.taproot_tweak());
     }
 
@@ -136,7 +137,7 @@ TEST(LotusMusig2Vectors, Sessions) {
     EXPECT_EQ(h(r.session.challenge()), c["challenge_e"]);
     EXPECT_EQ(h(r.final_sig.to_bytes()), c["final_signature"]);
     if (c["final_signature_tx_format"].is_null())
-      EXPECT_FALSE(c["taproot"].get<bool>());
+      EXPECT_FALSE(r.session.taproot_tweak()) << "only taproot sessions have a tx-format signature";
     else
       EXPECT_EQ(h(r.final_sig.to_tx_format(kSighashAllLotus)), c["final_signature_tx_format"]);
     EXPECT_EQ(verify(pk(c["signing_key"]), msg, r.final_sig),
@@ -165,7 +166,6 @@ TEST(LotusMusig2Vectors, NegativeCases) {
     const std::string id = n["id"];
     if (n.contains("final_signature")) {
       ++aggregate_cases;
-      EXPECT_FALSE(n["final_signature_verifies_with_signing_key"].get<bool>());
       auto sig = Signature::parse(hx(n["final_signature"]));
       ASSERT_TRUE(sig);
       EXPECT_FALSE(verify(r.session.signing_key(), hxa<32>(c["message"]), *sig));
@@ -177,7 +177,6 @@ TEST(LotusMusig2Vectors, NegativeCases) {
       continue;
     }
     ++partial_cases;
-    EXPECT_FALSE(n["partial_signature_verifies"].get<bool>());
     const auto partial = hxa<32>(n["partial_signature"]);
     const auto idx = n["signer_sorted_index"].get<std::size_t>();
     Status st;

@@ -53,9 +53,11 @@ TEST(LotusSchnorrVectors, SignCases) {
     std::copy_n(k0.data(), 32, k0b.begin());
     auto r0 = detail::base_mul(k0b);
     ASSERT_TRUE(r0);
-    EXPECT_EQ(!detail::has_square_y(*r0), c["nonce_point_y_was_not_quadratic_residue"].get<bool>());
-    EXPECT_EQ(c["nonce_negated"], c["nonce_point_y_was_not_quadratic_residue"]);
-    const Bytes32 kfinal = c["nonce_negated"].get<bool>() ? detail::scalar_negate(k0b) : k0b;
+    // Our decision to negate the nonce (R's y not a quadratic residue) against the reference's.
+    const bool negate = !detail::has_square_y(*r0);
+    EXPECT_EQ(negate, c["nonce_point_y_was_not_quadratic_residue"].get<bool>());
+    EXPECT_EQ(negate, c["nonce_negated"].get<bool>());
+    const Bytes32 kfinal = negate ? detail::scalar_negate(k0b) : k0b;
     EXPECT_EQ(h(kfinal), c["nonce_final"]);
     auto rfin = detail::base_mul(kfinal);
     Bytes32 rx{}, ry{};
@@ -107,7 +109,8 @@ TEST(LotusSchnorrVectors, VerifyCases) {
       auto sig = sign(*key, msg);
       ASSERT_TRUE(sig);
       EXPECT_EQ(h(sig->to_bytes()), c["signature"]);
-      EXPECT_TRUE(c["equals_big_endian_signature"].get<bool>());
+      // So the "little-endian" signature verifies over the message as given (big-endian).
+      EXPECT_TRUE(verify_all_paths(key->public_key().bytes(), msg, sig->to_bytes()));
       continue;
     }
     // The reference reverses the hash before verifying when endian == "little".
@@ -135,7 +138,6 @@ TEST(LotusSchnorrVectors, EvenYRuleCasesMustFail) {
   ASSERT_EQ(cases.size(), 11U);
   for (const auto& c : cases) {
     SCOPED_TRACE(c["id"].get<std::string>());
-    EXPECT_FALSE(c["verify"].get<bool>());
     const auto msg = hxa<32>(c["message"]);
     EXPECT_FALSE(verify_all_paths(hx(c["public_key"]), msg, hx(c["signature"])));
     EXPECT_EQ(verify_bytes(hx(c["public_key"]), msg, hx(c["signature"])).error(), errc::signature_mismatch);
