@@ -51,8 +51,13 @@ bool exec(sqlite3* db, const char* sql) {
   return true;
 }
 
+// A list column longer than anything we write (128 entries of at most 512 bytes) is damage:
+// it reads as empty instead of being parsed into memory.
+constexpr std::size_t kMaxListColumnBytes = 256 * 1024;
+
 std::vector<std::string> json_list(const std::string& text) {
   std::vector<std::string> out;
+  if (text.size() > kMaxListColumnBytes) return out;
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_array()) return out;
   for (const auto& x : j)
@@ -64,12 +69,16 @@ std::string to_json_list(const std::vector<std::string>& v) {
   return nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-PeerRecord read_row(const Stmt& s) {
+// A row is held to the same bounds as what we write (a damaged or edited file can hold more).
+PeerRecord read_row(const Stmt& s, const PeerDb::Limits& lim) {
   PeerRecord r;
   r.peer_id = s.col_text(0);
   r.addrs = json_list(s.col_text(1));
+  if (r.addrs.size() > lim.max_addrs) r.addrs.resize(lim.max_addrs);
   r.protocols = json_list(s.col_text(2));
+  if (r.protocols.size() > lim.max_protocols) r.protocols.resize(lim.max_protocols);
   r.agent = s.col_text(3);
+  if (r.agent.size() > lim.max_text) r.agent.resize(lim.max_text);
   r.last_seen_ms = s.col_i64(4);
   r.last_connected_ms = s.col_i64(5);
   r.failures = static_cast<std::uint32_t>(std::clamp<std::int64_t>(s.col_i64(6), 0, UINT32_MAX));
@@ -263,7 +272,7 @@ Status PeerDb::flush() {
     sqlite3_reset(sel.get());
     sel.text(1, peer);
     const int rc = sqlite3_step(sel.get());
-    if (rc == SQLITE_ROW) r = read_row(sel);
+    if (rc == SQLITE_ROW) r = read_row(sel, m_limits);
     else if (rc != SQLITE_DONE) return fail();
     if (p.addrs) r.addrs = *p.addrs;
     for (const auto& a : p.add_addrs)
@@ -312,7 +321,7 @@ Result<std::vector<PeerRecord>> PeerDb::load_all() const {
   if (!s.ok()) return node_errc::db_read_failed;
   std::vector<PeerRecord> out;
   int rc;
-  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out.push_back(read_row(s));
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out.push_back(read_row(s, m_limits));
   if (rc != SQLITE_DONE) return node_errc::db_read_failed;
   return out;
 }
@@ -327,7 +336,7 @@ Result<std::vector<PeerRecord>> PeerDb::redial_candidates(std::size_t n, std::ui
   s.i64(2, static_cast<std::int64_t>(n));
   std::vector<PeerRecord> out;
   int rc;
-  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out.push_back(read_row(s));
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out.push_back(read_row(s, m_limits));
   if (rc != SQLITE_DONE) return node_errc::db_read_failed;
   return out;
 }

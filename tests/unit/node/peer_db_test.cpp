@@ -57,6 +57,41 @@ TEST_F(PeerDbTest, WritesAreBatchedUntilFlush) {
   ASSERT_TRUE(db.flush());  // empty flush is a no-op
 }
 
+// A damaged or edited file can hold rows larger than anything we write: they are read within
+// the same bounds (addresses, protocols, agent), and an absurd list column reads as empty.
+TEST_F(PeerDbTest, OversizedRowsAreReadWithinTheBounds) {
+  {
+    auto db = open();
+    db.record_connected("A", "/ip4/1.2.3.4/tcp/1", 1000);
+    ASSERT_TRUE(db.flush());
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+  std::string addrs = "[", protos = "[";
+  for (int i = 0; i < 1000; ++i) {
+    addrs += std::string(i ? "," : "") + "\"/ip4/10.0.0.1/tcp/" + std::to_string(i) + "\"";
+    protos += std::string(i ? "," : "") + "\"/p/" + std::to_string(i) + "\"";
+  }
+  addrs += "]";
+  protos += "]";
+  const std::string huge = "[\"" + std::string(300 * 1024, 'x') + "\"]";
+  const std::string sql = "UPDATE peers SET addrs = '" + addrs + "', protocols = '" + protos + "', agent = '" +
+                          std::string(5000, 'a') + "' WHERE peer_id = 'A';" +
+                          "INSERT INTO peers (peer_id, addrs, protocols, agent, last_seen, last_connected, failures) "
+                          "VALUES ('B', '" + huge + "', '[]', '', 1, 1, 0);";
+  ASSERT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(raw);
+  sqlite3_close(raw);
+  PeerDb::Limits lim;
+  auto db = open(lim);
+  const auto rows = all(db);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].addrs.size(), lim.max_addrs);
+  EXPECT_EQ(rows[0].addrs[0], "/ip4/10.0.0.1/tcp/0");
+  EXPECT_EQ(rows[0].protocols.size(), lim.max_protocols);
+  EXPECT_EQ(rows[0].agent.size(), lim.max_text);
+  EXPECT_TRUE(rows[1].addrs.empty());
+}
+
 TEST_F(PeerDbTest, MergesConnectionsIdentifyAndFailuresAcrossBatches) {
   auto db = open();
   db.record_connected("A", "/ip4/1.2.3.4/tcp/1", 1000);
