@@ -97,8 +97,9 @@ struct Config {
   bool refresh_on_start = false;  // run a refresh at start (bootstrap() does it anyway)
   bool refresh_on_first_peer = false;  // run a refresh when the routing table gets its first peer
   // Penalties reported to the host's gates (Host::penalize; BanList bans at 100): a malformed
-  // request or one request too many on a stream, and a request the handler refused (an
-  // invalid record, a bad key).
+  // request or one request too many on a stream, and a request the handler refused as invalid
+  // (an invalid record, a bad key). Requests over a limit (quota, announcement interval, full
+  // store) are refused without a penalty.
   int penalty_malformed = 25;
   // Keys of our own (put_value + provide, republished) at most; beyond: errc::local_quota.
   std::size_t max_local_keys = 1024;

@@ -8,6 +8,7 @@
 #include "base/log.hpp"
 #include "dht/dht_impl.hpp"
 #include "host/drive.hpp"
+#include "proto/kad/errc.hpp"
 #include "proto/kad/frame_reader.hpp"
 #include "runtime/watchdog.hpp"
 
@@ -95,7 +96,14 @@ asio::awaitable<void> serve_stream(ImplPtr d, host::Stream& s) {
     if (!reply) {
       ++d->metrics.inbound_errors;
       LOTUS_LOG(debug, "dht", "request from " + from.to_string() + " refused: " + reply.error().message());
-      d->host.penalize(from, "dht_refused_request", d->cfg.penalty_refused);
+      // A request over a limit (the sender's quota, its announcement interval, a full store) is
+      // refused and counted, not penalized: honest peers reach these limits under load, and
+      // penalizing them made healthy nodes ban each other (the 15-minute soak: 5 338 ban
+      // refusals between its own daemons). Invalid records and bad keys are penalized.
+      const auto e = reply.error();
+      const bool over_limit = e == kad::errc::peer_quota_exceeded || e == kad::errc::rate_limited ||
+                              e == kad::errc::store_full;
+      if (!over_limit) d->host.penalize(from, "dht_refused_request", d->cfg.penalty_refused);
       s.reset();
       co_return;
     }

@@ -375,6 +375,30 @@ TEST_F(DhtTest, MalformedRequestsArePenalizedUntilBanned) {
   EXPECT_FALSE(hosts[0]->is_connected(raw.peer_id()));
 }
 
+// A peer over its store quota is refused, and counted, but not penalized: honest peers reach
+// quotas under load, and a penalty per refusal made a soak's healthy daemons ban each other.
+TEST_F(DhtTest, StoreQuotaRefusalsAreNotPenalized) {
+  Config quota_cfg = test_config();
+  quota_cfg.engine.handler.max_records_per_peer = 2;
+  make_node(quota_cfg);
+  auto& putter = make_node();
+  auto bans = std::make_shared<host::BanList>();
+  hosts[0]->add_gate(bans);
+  run(io, connect(1, 0));
+  int stored = 0;
+  run(io, [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < 15; ++i) {
+      auto r = co_await putter.put_value(b("resource:q:" + std::to_string(i)), b("{}"));
+      if (r && r->stored > 0) ++stored;
+    }
+  }());
+  EXPECT_EQ(stored, 2);  // the quota
+  EXPECT_EQ(dhts[0]->handler_stats().refused_peer_quota, 13u);
+  EXPECT_FALSE(bans->is_banned(hosts[1]->peer_id(), Clock::now()));
+  EXPECT_EQ(hosts[0]->metrics().penalties.count("dht_refused_request"), 0u);
+  EXPECT_TRUE(hosts[0]->is_connected(hosts[1]->peer_id()));
+}
+
 // ---- 50 nodes ---------------------------------------------------------------------------
 
 TEST_F(DhtTest, FiftyNodeLoopbackNetwork) {
