@@ -1,16 +1,13 @@
 #include "coordinator/resource_validator.hpp"
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
 
 namespace lotus::coordinator {
 
-namespace {
-
-// Maximum nesting depth of a JSON text, counted outside strings, without parsing it: keeps the
-// parser and the value's destructor away from deep recursion on hostile input.
 std::size_t json_depth(std::string_view s) {
   std::size_t depth = 0, max_depth = 0;
   bool in_string = false, escaped = false;
@@ -34,6 +31,8 @@ std::size_t json_depth(std::string_view s) {
   }
   return max_depth;
 }
+
+namespace {
 
 std::optional<nlohmann::json> parse_object(BytesView value) {
   const std::string_view text = as_string_view(value);

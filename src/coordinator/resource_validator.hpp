@@ -26,6 +26,10 @@ class ResourceValidator final : public proto::kad::Validator {
   std::size_t select(BytesView key, std::span<const BytesView> values) const override;
 };
 
+// Maximum nesting depth of a JSON text, counted outside strings, without parsing it: keeps a
+// parser, a recursive writer and a value's destructor away from deep recursion on hostile input.
+std::size_t json_depth(std::string_view s);
+
 // The validators of the Lotus DHT: kad's defaults ("/pk/") and "resource:".
 proto::kad::ValidatorRegistry dht_validators();
 

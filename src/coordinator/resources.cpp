@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "coordinator/resource_validator.hpp"
 #include "crypto/hash.hpp"
 
 namespace lotus::coordinator {
@@ -35,31 +36,6 @@ constexpr std::size_t kMaxDepth = 32;             // as the DHT's resource valid
 constexpr std::size_t kMaxIndexEntries = 256;     // read from another node's index
 constexpr double kMaxSafeInteger = 9007199254740992.0;  // 2^53
 
-// Nesting depth outside strings, without parsing (keeps the parser and the recursive writer
-// below away from deep recursion on hostile input).
-std::size_t json_depth(std::string_view s) {
-  std::size_t depth = 0, max_depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : s) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      max_depth = std::max(max_depth, ++depth);
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-  return max_depth;
-}
 
 std::optional<Json> parse(std::string_view text) {
   if (json_depth(text) > kMaxDepth) return std::nullopt;
