@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "coordinator/json.hpp"
 #include "coordinator/resource_validator.hpp"
 #include "crypto/hash.hpp"
 
@@ -44,87 +45,13 @@ std::optional<Json> parse(std::string_view text) {
   return j;
 }
 
-// Number.prototype.toString (ECMA-262 Number::toString, radix 10) for finite values: the
-// shortest digits that round-trip, in plain notation for 1e-7 <= |v| < 1e21, else d.ddde±x.
-void js_number(double v, std::string& out) {
-  if (!std::isfinite(v)) {  // JSON.stringify(NaN/Infinity) is null
-    out += "null";
-    return;
-  }
-  if (v == 0) {  // also -0
-    out += '0';
-    return;
-  }
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, std::fabs(v), std::chars_format::scientific);
-  const std::string_view s(buf, static_cast<std::size_t>(r.ptr - buf));
-  const std::size_t e = s.find('e');
-  std::string digits;
-  for (char c : s.substr(0, e))
-    if (c != '.') digits += c;
-  int exp10 = 0;
-  std::from_chars(s.data() + e + 1 + (s[e + 1] == '+' ? 1 : 0), s.data() + s.size(), exp10);
-  const int k = static_cast<int>(digits.size()), n = exp10 + 1;
-  if (v < 0) out += '-';
-  if (k <= n && n <= 21) {
-    out += digits;
-    out.append(static_cast<std::size_t>(n - k), '0');
-  } else if (0 < n && n <= 21) {
-    out.append(digits, 0, static_cast<std::size_t>(n));
-    out += '.';
-    out.append(digits, static_cast<std::size_t>(n));
-  } else if (-6 < n && n <= 0) {
-    out += "0.";
-    out.append(static_cast<std::size_t>(-n), '0');
-    out += digits;
-  } else {
-    out += digits[0];
-    if (k > 1) {
-      out += '.';
-      out.append(digits, 1);
-    }
-    out += 'e';
-    out += n - 1 >= 0 ? '+' : '-';
-    out += std::to_string(std::abs(n - 1));
-  }
-}
-
-void js_string_to(std::string_view s, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
-
-// The array index a property key names in JS (canonical decimal below 2^32 - 1), if any.
+// Number, string and key order as JSON.stringify writes them: coordinator/json.
+void js_number(double v, std::string& out) { json::number_to(out, v); }
+void js_string_to(std::string_view s, std::string& out) { json::quote_to(out, s); }
 std::optional<std::uint32_t> array_index(std::string_view k) {
-  if (k.empty() || k.size() > 10 || (k.size() > 1 && k[0] == '0')) return std::nullopt;
-  std::uint64_t v = 0;
-  for (char c : k) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  if (v >= 4294967295u) return std::nullopt;
-  return static_cast<std::uint32_t>(v);
+  std::uint32_t index = 0;
+  if (!json::is_array_index(k, &index)) return std::nullopt;
+  return index;
 }
 
 void js_dump(const Json& j, std::string& out) {
