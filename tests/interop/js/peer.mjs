@@ -52,6 +52,9 @@
 //   dht_wait_peer {peerId}          -> {size} once peerId is in the routing table
 //   perf {addr|peerId, upload, download} -> {uploaded, downloaded, uploadMs, downloadMs, totalMs}
 //                                   (/perf/1.0.0 client; js/perf.mjs)
+// Flag --lotus runs a Lotus SDK reference-style coordinator (js/lotus.mjs: /lotus/message/1.0.0,
+// broadcast, topics with --pubsub, DHT resources with --dht) and adds the lotus_* commands of the
+// lotus block below.
 // Flag --perf-server serves /perf/1.0.0 and records perf_server events
 //   {peerId, requested, uploaded, downloaded, outcome: closed|refused|reset|error, error}.
 //
@@ -130,6 +133,7 @@ function parseArgs (argv) {
     else if (a === '--pubsub') opts.pubsub = true // gossipsub block below
     else if (a === '--dht') opts.dht = next()
     else if (a === '--perf-server') opts.perfServer = true // perf: serve /perf/1.0.0
+    else if (a === '--lotus') opts.lotus = true // lotus: the reference-style coordinator (js/lotus.mjs)
     else if (TRANSPORT_MUXER_FLAGS.has(a)) opts[TRANSPORT_MUXER_FLAGS.get(a)] = next()
     else throw new Error(`unknown argument ${a}`)
   }
@@ -511,6 +515,7 @@ if (opts.perfServer) {
 }
 await node.start()
 if (opts.pubsub) pubsubAttach()
+const lotus = opts.lotus ? await lotusStart() : null
 
 // ---------------------------------------------------------------- gossipsub (--pubsub)
 // --pubsub adds @libp2p/gossipsub as services.pubsub with the options the Lotus reference node
@@ -900,6 +905,7 @@ const commands = {
 }
 
 if (opts.pubsub) Object.assign(commands, pubsubCommands)
+if (opts.lotus) Object.assign(commands, lotusCommands())
 if (opts.dht) Object.assign(commands, dhtCommands())
 
 let stopping = false
@@ -1084,6 +1090,99 @@ function dhtCommands () {
       const peers = []
       for (const c of rt.kb?.toIterable?.() ?? []) peers.push(c.peerId.toString())
       return { size: rt.size, peers }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- lotus (--lotus)
+// The reference-style coordinator of js/lotus.mjs on this node. Its outcomes become events:
+//   lotus_message {message, raw, from, protocol, handled}   an accepted /lotus/message/1.0.0 message
+//   lotus_refused {reason, from, bytes, error}              oversized|invalid_json|invalid_message|duplicate
+//   lotus_empty {from} / lotus_self_delivery {message, protocol} / lotus_error {error}
+//   lotus_handler {protocolName, message, from}             a registered handler's handleMessage
+//   lotus_topic {topic, data, json, from}                   a subscribed topic's message (bare JSON)
+// Commands:
+//   lotus_register {protocolName}                            -> {}
+//   lotus_send {peerId, type, payload, protocol?, to?, protocolId?} -> {text} (the bytes written)
+//   lotus_send_raw {peerId, text? | bytes?}                  -> {} (writes text, or `bytes` x '{' , half-close)
+//   lotus_broadcast {type, payload, protocol?, exclude?, includedOnly?} -> {targets, failed, text}
+//   lotus_subscribe {topic} / lotus_unsubscribe {topic}      -> {}
+//   lotus_publish {topic, json}                              -> {text, recipients}
+//   lotus_topic_peers {topic}                                -> {peers}
+//   lotus_announce {resourceType, resourceId, data, expiresAt?}              -> {value, stored}
+//   lotus_discover {resourceType, resourceId, timeoutMs?}                    -> {found, announcement, value, source, from}
+async function lotusStart () {
+  const { LotusCoordinator } = await import('./lotus.mjs')
+  const c = new LotusCoordinator(node, {
+    pubsub: node.services.pubsub ?? null,
+    dht: node.services.dht ?? null,
+    onEvent: (type, fields) => record('lotus_' + type, fields)
+  })
+  await c.start()
+  return c
+}
+
+function lotusCommands () {
+  const str = (p, k) => {
+    if (typeof p[k] !== 'string' || p[k].length === 0) throw new Error(`missing "${k}"`)
+    return p[k]
+  }
+  return {
+    async lotus_register (p) {
+      const protocolName = str(p, 'protocolName')
+      lotus.registerProtocol({
+        protocolName,
+        handleMessage: async (message, from) => record('lotus_handler', { protocolName, message, from: from.peerId.toString() })
+      })
+      return {}
+    },
+    async lotus_send (p) {
+      const m = lotus.createMessage(str(p, 'type'), p.payload, { to: p.to, protocol: p.protocol })
+      const bytes = await lotus.sendTo(peerIdFromString(str(p, 'peerId')), m, p.protocolId)
+      return { text: new TextDecoder().decode(bytes) }
+    },
+    async lotus_send_raw (p, signal) {
+      const stream = await node.dialProtocol(peerIdFromString(str(p, 'peerId')), '/lotus/message/1.0.0', { signal })
+      const data = typeof p.text === 'string' ? new TextEncoder().encode(p.text) : new Uint8Array(Number(p.bytes ?? 0)).fill(0x7b)
+      try {
+        for (let off = 0; off < data.length; off += CHUNK) {
+          if (!stream.send(data.subarray(off, off + CHUNK))) await stream.onDrain({ signal })
+        }
+        await stream.close({ signal })
+      } catch (e) {
+        return { error: errMessage(e) } // the receiver may reset an oversized stream
+      }
+      return {}
+    },
+    async lotus_broadcast (p) {
+      const m = lotus.createMessage(str(p, 'type'), p.payload, { protocol: p.protocol })
+      const r = await lotus.broadcast(m, { exclude: p.exclude, includedOnly: p.includedOnly })
+      return { ...r, text: JSON.stringify(m) }
+    },
+    async lotus_subscribe (p) {
+      const topic = str(p, 'topic')
+      lotus.subscribeToTopic(topic, (json, info) => record('lotus_topic', { ...info, json }))
+      return {}
+    },
+    async lotus_unsubscribe (p) {
+      lotus.unsubscribeFromTopic(str(p, 'topic'))
+      return {}
+    },
+    async lotus_publish (p) {
+      const r = await lotus.publishToTopic(str(p, 'topic'), p.json)
+      return { text: JSON.stringify(p.json), recipients: r.recipients.map(String) }
+    },
+    async lotus_topic_peers (p) {
+      return { peers: lotus.getTopicPeers(str(p, 'topic')) }
+    },
+    async lotus_announce (p) {
+      const r = await lotus.announceResource(str(p, 'resourceType'), str(p, 'resourceId'), p.data,
+        p.expiresAt != null ? { expiresAt: Number(p.expiresAt) } : {})
+      return { value: r.value, stored: r.stored }
+    },
+    async lotus_discover (p) {
+      const r = await lotus.discoverResource(str(p, 'resourceType'), str(p, 'resourceId'), Number(p.timeoutMs ?? 5000))
+      return r == null ? { found: false } : { found: true, ...r }
     }
   }
 }
