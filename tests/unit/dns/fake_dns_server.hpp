@@ -78,6 +78,12 @@ class FakeDnsServer {
     std::copy(ip.begin(), ip.end(), r.address.begin());
     m_state->records[lower(name)].push_back(std::move(r));
   }
+  // Forgets every record and raw reply (the fuzz targets reuse one server across inputs).
+  void clear() {
+    m_state->records.clear();
+    m_state->raw.clear();
+    m_state->asked.clear();
+  }
   // Raw reply for a name (id patched in): for malformed/oversized answers.
   void set_raw_reply(const std::string& name, Bytes wire) { m_state->raw[lower(name)] = std::move(wire); }
 
