@@ -25,6 +25,22 @@ AnnounceGate announce_gate(std::shared_ptr<SecurityManager> sm, std::function<Ti
   };
 }
 
+AnnounceGate own_announce_gate(std::shared_ptr<SecurityManager> sm, std::function<TimePoint()> now) {
+  return [sm, now](const AnnounceRequest& r) -> Status {
+    auto self = mf::PeerId::parse(r.peer);
+    if (!self) return security_errc::invalid_announcement;
+    auto data = data_of(r.data);
+    if (!data) return data.error();
+    return sm->can_announce_own(*self, r.type, r.id, *data, r.value_bytes, now());
+  };
+}
+
+RemovedHook resource_remover(std::shared_ptr<SecurityManager> sm) {
+  return [sm](const ResourceAnnouncement& a) {
+    if (auto peer = mf::PeerId::parse(a.creator_peer_id)) sm->remove_resource(*peer, a.resource_type, a.resource_id);
+  };
+}
+
 RecordGate record_gate(std::shared_ptr<SecurityManager> sm, std::function<TimePoint()> now) {
   return [sm, now](const ResourceAnnouncement& a) -> Status {
     auto creator = mf::PeerId::parse(a.creator_peer_id);

@@ -374,9 +374,10 @@ Result<ResourceAnnouncement> ResourceBook::announce(std::string_view type, std::
   return a;
 }
 
-bool ResourceBook::withdraw(std::string_view type, std::string_view id) {
+bool ResourceBook::withdraw(std::string_view type, std::string_view id, ResourceAnnouncement* removed) {
   auto it = m_entries.find(resource_key(type, id));
   if (it == m_entries.end() || !it->second.own) return false;
+  if (removed) *removed = it->second.a;
   m_entries.erase(it);
   return true;
 }
@@ -437,14 +438,17 @@ std::set<std::string> ResourceBook::own_types() const {
   return out;
 }
 
-std::set<std::string> ResourceBook::expire(std::int64_t now_ms) {
+std::set<std::string> ResourceBook::expire(std::int64_t now_ms, std::vector<ResourceAnnouncement>* removed_own) {
   std::set<std::string> changed;
   for (auto it = m_entries.begin(); it != m_entries.end();) {
     if (it->second.a.live(now_ms)) {
       ++it;
       continue;
     }
-    if (it->second.own) changed.insert(it->second.a.resource_type);
+    if (it->second.own) {
+      changed.insert(it->second.a.resource_type);
+      if (removed_own) removed_own->push_back(std::move(it->second.a));
+    }
     it = m_entries.erase(it);
   }
   return changed;

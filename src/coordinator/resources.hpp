@@ -171,8 +171,8 @@ class ResourceBook {
   Result<ResourceAnnouncement> announce(std::string_view type, std::string_view id,
                                         const std::optional<std::string>& data_json, const AnnounceOptions& opts,
                                         std::int64_t now_ms, const AnnounceGate& gate = {});
-  // Withdraws our announcement; false if we had none.
-  bool withdraw(std::string_view type, std::string_view id);
+  // Withdraws our announcement; false if we had none. `removed`: receives it.
+  bool withdraw(std::string_view type, std::string_view id, ResourceAnnouncement* removed = nullptr);
   // Keeps a live record of another node (ignored if it is expired or one of ours).
   void cache(ResourceAnnouncement a, std::int64_t now_ms);
 
@@ -187,7 +187,8 @@ class ResourceBook {
   std::set<std::string> own_types() const;
 
   // Drops expired records (expiresAt <= now); returns the types of our own that lost one.
-  std::set<std::string> expire(std::int64_t now_ms);
+  // `removed_own`: receives our own expired announcements.
+  std::set<std::string> expire(std::int64_t now_ms, std::vector<ResourceAnnouncement>* removed_own = nullptr);
 
   std::size_t own_count() const noexcept;     // ours, expired ones included until expire()
   std::size_t cached_count() const noexcept;

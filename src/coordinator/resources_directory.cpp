@@ -82,8 +82,11 @@ asio::awaitable<void> maintain_once(StatePtr st) {
   if (now >= st->next_cleanup) {
     st->next_cleanup = now + st->cfg.cleanup_interval;
     const std::size_t before = st->book.own_count() + st->book.cached_count();
-    for (const auto& type : st->book.expire(st->now_ms())) st->types[type].dirty = true;
+    std::vector<ResourceAnnouncement> gone;
+    for (const auto& type : st->book.expire(st->now_ms(), &gone)) st->types[type].dirty = true;
     st->metrics.expired += before - (st->book.own_count() + st->book.cached_count());
+    if (st->cfg.on_removed)
+      for (const auto& a : gone) st->cfg.on_removed(a);
     // Forget types we no longer announce once their (empty) index went out.
     const auto own_types = st->book.own_types();
     for (auto it = st->types.begin(); it != st->types.end();) {
@@ -182,7 +185,9 @@ asio::awaitable<Result<AnnounceResult>> ResourceDirectory::announce_resource(std
 
 asio::awaitable<bool> ResourceDirectory::withdraw_resource(std::string type, std::string id) {
   auto st = m_state;
-  if (!st->book.withdraw(type, id)) co_return false;
+  ResourceAnnouncement gone;
+  if (!st->book.withdraw(type, id, &gone)) co_return false;
+  if (st->cfg.on_removed) st->cfg.on_removed(gone);
   st->types[type].dirty = true;
   const auto& ts = st->types[type];
   if (!st->svc.stopping() && !ts.flushing && st->due(ts) <= Clock::now())

@@ -67,6 +67,10 @@ namespace lotus::coordinator {
 // validators): type, id, data, creator. An error drops the record.
 using RecordGate = std::function<Status(const ResourceAnnouncement&)>;
 
+// Told when one of our announcements leaves the book (withdrawn or expired): the security
+// manager frees its slot (resource_gates.hpp, resource_remover).
+using RemovedHook = std::function<void(const ResourceAnnouncement&)>;
+
 struct ResourceConfig {
   ResourceLimits limits;
   Duration index_interval = std::chrono::seconds(30);   // MIN_DHT_ANNOUNCEMENT_INTERVAL
@@ -77,6 +81,7 @@ struct ResourceConfig {
   std::size_t value_quorum = 4;    // GET_VALUE stops after this many records (one writer each)
   AnnounceGate gate;               // our own announcements (security manager)
   RecordGate accept;               // records read from the DHT
+  RemovedHook on_removed;          // our announcement withdrawn or expired
   // Wall clock in ms since the Unix epoch (createdAt, expiry); default std::chrono::system_clock.
   std::function<std::int64_t()> wall_ms;
 };

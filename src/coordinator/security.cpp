@@ -190,6 +190,49 @@ Status SecurityManager::can_announce_to_dht(const mf::PeerId& peer, std::string_
   return {};
 }
 
+Status SecurityManager::can_announce_own(const mf::PeerId& self, std::string_view type, std::string_view id,
+                                         const json::Value& data, std::size_t record_size, TimePoint now) {
+  ++m_metrics.dht_announcements_total;
+  const auto& lim = m_config.limits;
+  auto reject = [&](security_errc e, const char* reason) -> Status {
+    ++m_metrics.dht_announcements_rejected;
+    if (e == security_errc::dht_rate_limited) ++m_metrics.dht_announcements_rate_limited;
+    refuse(reason);
+    return e;
+  };
+  if (record_size > lim.max_dht_record_size) return reject(security_errc::dht_record_too_large, "dht_record_too_large");
+  auto& s = state(self, now);
+  const std::string key = std::string(type) + ":" + std::string(id);
+  // Stamps older than the interval are of no use; the rest are bounded below.
+  std::erase_if(s.own_stamps, [&](const auto& e) { return now - e.second >= lim.min_dht_announcement_interval; });
+  if (!m_config.disable_rate_limiting) {
+    if (s.own_stamps.count(key)) return reject(security_errc::dht_rate_limited, "dht_rate_limited");
+    // Announce/withdraw churn of distinct ids inside one interval: at most four times the
+    // resource limit of stamps.
+    if (s.own_stamps.size() >= 4 * lim.max_dht_resources_per_peer)
+      return reject(security_errc::dht_rate_limited, "dht_rate_limited");
+  }
+  const bool known = std::find(s.resources.begin(), s.resources.end(), key) != s.resources.end();
+  if (!known) {
+    if (s.resources.size() >= lim.max_dht_resources_per_peer)
+      return reject(security_errc::dht_resource_limit, "dht_resource_limit");
+    auto t = s.per_type.find(std::string(type));
+    if (t != s.per_type.end() && t->second >= lim.max_dht_resources_per_type_per_peer)
+      return reject(security_errc::dht_type_limit, "dht_type_limit");
+  }
+  for (auto* v : validators_for_type(type)) {
+    if (!v->can_announce_resource(type, self)) return reject(security_errc::not_permitted, "not_permitted");
+    if (!v->validate_resource_announcement(type, id, data, self))
+      return reject(security_errc::invalid_announcement, "invalid_announcement");
+  }
+  if (!m_config.disable_rate_limiting) s.own_stamps[key] = now;
+  if (!known) {
+    s.resources.push_back(key);
+    ++s.per_type[std::string(type)];
+  }
+  return {};
+}
+
 bool SecurityManager::can_announce_resource(const mf::PeerId& peer, std::string_view type) {
   for (auto* v : validators_for_type(type))
     if (!v->can_announce_resource(type, peer)) return false;
@@ -340,10 +383,12 @@ void SecurityManager::cleanup(TimePoint now) {
   for (auto it = m_peers.begin(); it != m_peers.end();) {
     auto& s = it->second;
     if (s.last_announcement && now - *s.last_announcement > day) s.last_announcement.reset();
+    std::erase_if(s.own_stamps,
+                  [&](const auto& e) { return now - e.second >= m_config.limits.min_dht_announcement_interval; });
     s.invalid = 0;  // a new interval for MAX_INVALID_MESSAGES_PER_PEER
     if (decayed_warnings(s, now) < 0.01) s.warnings = 0;
     const bool idle = now - s.last_active > m_config.limits.dht_cleanup_interval;
-    if (idle && s.warnings == 0 && s.resources.empty() && !s.last_announcement)
+    if (idle && s.warnings == 0 && s.resources.empty() && !s.last_announcement && s.own_stamps.empty())
       it = m_peers.erase(it);
     else
       ++it;

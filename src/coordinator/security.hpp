@@ -188,6 +188,19 @@ class SecurityManager final : public host::PeerGate {
   // `record_size`: serialised size of the record to store. Records the resource on success.
   Status can_announce_to_dht(const mf::PeerId& peer, std::string_view type, std::string_view id,
                              const json::Value& data, std::size_t record_size, TimePoint now);
+  // Our own announcements (the resources service's gate, own_announce_gate): the same checks as
+  // can_announce_to_dht — per-peer and per-type resource counts, our record size limit, the
+  // validators — with two differences (ours, documented in docs/design-notes.md):
+  //   * MIN_DHT_ANNOUNCEMENT_INTERVAL applies per key (type, id), not per peer: re-announcing
+  //     one resource within the interval is refused (dht_rate_limited) — remote kad handlers
+  //     drop a PUT of the same key by the same peer within it anyway — while distinct resources
+  //     are bounded by the counts. The reference's per-peer rule would allow one announcement
+  //     of any resource per 30 s, which stalls a node that opens several sessions at once.
+  //   * no warnings, no ban check: a node never warns or bans itself.
+  // Refusals are counted (metrics, refused_by_reason) under the same reason labels. Records
+  // the resource on success; remove_resource(self, …) on withdraw/expiry frees its slot.
+  Status can_announce_own(const mf::PeerId& self, std::string_view type, std::string_view id,
+                          const json::Value& data, std::size_t record_size, TimePoint now);
   // Validators only (the seed's canAnnounceResource).
   bool can_announce_resource(const mf::PeerId& peer, std::string_view type);
   // A record another node announced, read from the DHT: refused when its creator is banned or
@@ -246,6 +259,7 @@ class SecurityManager final : public host::PeerGate {
     std::optional<TimePoint> last_announcement;
     std::map<std::string, std::size_t> per_type;  // type -> count
     std::vector<std::string> resources;           // "<type>:<id>"
+    std::map<std::string, TimePoint> own_stamps;  // own announcements: "<type>:<id>" -> last accepted
     TimePoint last_active{};
   };
   PeerState& state(const mf::PeerId& peer, TimePoint now);

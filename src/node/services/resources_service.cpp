@@ -3,10 +3,12 @@
 
 #include <chrono>
 
+#include "coordinator/resource_gates.hpp"
 #include "node/control_dht.hpp"
 #include "node/metrics_text.hpp"
 #include "node/services/builtin.hpp"
 #include "node/services/dht_service.hpp"
+#include "node/services/security_service.hpp"
 #include "runtime/asio.hpp"
 
 namespace lotus::node {
@@ -134,6 +136,18 @@ Status ResourcesService::start(ServiceContext& ctx) {
   if (!dht) return Status{};  // no DHT: nothing to serve (the factory needs dht.enabled anyway)
   co::ResourceConfig rc;
   rc.index_interval = std::chrono::milliseconds(m_cfg.security.min_dht_announcement_interval_ms);
+  if (auto* sec = ctx.services.find<SecurityService>()) {
+    // Our announcements through the security manager (own path: per-key interval, counts,
+    // record size, validators; no self-warnings), slots freed on withdraw/expiry; records read
+    // from the DHT through its bans and validators. The book's own counts follow the manager's
+    // limits (customLimits), its value limit stays the larger outer bound.
+    const auto& sm = sec->manager();
+    rc.gate = co::own_announce_gate(sm);
+    rc.on_removed = co::resource_remover(sm);
+    rc.accept = co::record_gate(sm);
+    rc.limits.max_own = sm->limits().max_dht_resources_per_peer;
+    rc.limits.max_own_per_type = sm->limits().max_dht_resources_per_type_per_peer;
+  }
   m_dir = std::make_unique<co::ResourceDirectory>(dht->dht(), std::move(rc));
   if (auto s = m_dir->start(); !s) return ctx.fail(s.error(), "cannot start the resource directory: " + s.error().message());
   return Status{};

@@ -17,6 +17,11 @@
 // The announcement interval of the security configuration
 // (security.min_dht_announcement_interval_ms, the kad handlers' per-key interval) spaces our
 // index PUTs (ResourceConfig::index_interval).
+//
+// Security: when the security service runs (always, in the daemon), our announcements pass its
+// SecurityManager (coordinator/resource_gates.hpp: can_announce_own — counts, record size,
+// validators, the interval per key), withdrawn/expired ones free their slot, and records read
+// from the DHT pass validate_record; refusals surface as p2p-security errors and on /metrics.
 #pragma once
 
 #include <memory>

@@ -45,6 +45,39 @@ TEST(ResourceGates, AnnouncementsPassTheSecurityManager) {
   EXPECT_EQ(gate(AnnounceRequest{"nope", "session", "a", data, 100}).error(), security_errc::invalid_announcement);
 }
 
+TEST(ResourceGates, OwnAnnouncementsIntervalPerKeyNoSelfWarningsSlotsFreed) {
+  SecurityManager::Config cfg;
+  cfg.limits.max_dht_resources_per_type_per_peer = 2;
+  auto sm = std::make_shared<SecurityManager>(cfg);
+  TimePoint now = TimePoint{} + std::chrono::hours(1);
+  auto gate = own_announce_gate(sm, [&now] { return now; });
+  auto removed = resource_remover(sm);
+  const mf::PeerId self = peer(3);
+  const std::string id = self.to_base58();
+  const std::optional<std::string> data;
+  EXPECT_TRUE(gate(AnnounceRequest{id, "session", "a", data, 100}));
+  EXPECT_TRUE(gate(AnnounceRequest{id, "session", "b", data, 100}));  // another key: no interval
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(gate(AnnounceRequest{id, "session", "a", data, 100}).error(), security_errc::dht_rate_limited);
+  EXPECT_EQ(gate(AnnounceRequest{id, "session", "c", data, 100}).error(), security_errc::dht_type_limit);
+  EXPECT_EQ(gate(AnnounceRequest{id, "session", "c", data, 10'001}).error(), security_errc::dht_record_too_large);
+  EXPECT_EQ(sm->warnings(self, now), 0.0);
+  EXPECT_TRUE(sm->is_allowed(self, now));
+  EXPECT_EQ(sm->metrics().refused_by_reason.at("dht_rate_limited"), 6u);
+  EXPECT_EQ(sm->metrics().refused_by_reason.at("dht_type_limit"), 1u);
+  // The interval passes for "a" (a re-announcement of a known key needs no new slot).
+  now += std::chrono::seconds(30);
+  EXPECT_TRUE(gate(AnnounceRequest{id, "session", "a", data, 100}));
+  // Withdraw/expiry of "b" frees its slot.
+  ResourceAnnouncement b;
+  b.resource_type = "session";
+  b.resource_id = "b";
+  b.creator_peer_id = id;
+  removed(b);
+  EXPECT_TRUE(gate(AnnounceRequest{id, "session", "c", data, 100}));
+  EXPECT_EQ(sm->peer_security(self, now)->resources, 2u);
+}
+
 TEST(ResourceGates, RecordsFromTheDhtPassTheValidatorsAndBans) {
   auto sm = std::make_shared<SecurityManager>();
   const TimePoint now = TimePoint{} + std::chrono::hours(1);
