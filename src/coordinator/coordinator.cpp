@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "base/log.hpp"
+#include "coordinator/intake.hpp"
 #include "coordinator/seen_set.hpp"
 #include "dht/dht.hpp"
 #include "host/drive.hpp"
@@ -60,7 +61,7 @@ struct Coordinator::Impl : std::enable_shared_from_this<Impl> {
         rng(r),
         svc(h),
         security(cfg.security_manager ? cfg.security_manager : std::make_shared<SecurityManager>(cfg.security)),
-        seen(cfg.seen),
+        intake(*security, cfg.seen),
         cleanup_sig(h.io_context().get_executor()) {
     if (!cfg.wall_clock_ms)
       cfg.wall_clock_ms = [] {
@@ -77,7 +78,7 @@ struct Coordinator::Impl : std::enable_shared_from_this<Impl> {
   host::ProtocolService svc;
   std::shared_ptr<SecurityManager> security;
   std::optional<std::uint64_t> gate_id;
-  SeenSet seen;
+  Intake intake;  // parse, validate, validators, seen-set (direct and gossip alike)
   runtime::Signal cleanup_sig;
   bool started = false;
   bool stopped = false;
@@ -166,37 +167,37 @@ struct Coordinator::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  // The receive path after the bytes are in (§2.5 steps 3–9).
+  // The receive path after the bytes are in (§2.5 steps 3–9): Intake (intake.hpp) decides,
+  // we warn, count, emit and route.
   void accept_text(const mf::PeerId& peer, std::string_view text, Via via, bool warn_sender) {
-    auto m = parse_message(text);
-    if (!m) {
-      const bool json = m.error() == message_errc::not_json || m.error() == message_errc::too_deep;
-      if (warn_sender) invalid(peer, json ? "invalid_json" : "invalid_message", m.error());
-      else refused(peer, json ? "invalid_json" : "invalid_message", m.error());
-      return;
+    auto v = intake.accept(peer, text, now_ms(), Clock::now());
+    using O = IntakeVerdict::Outcome;
+    switch (v.outcome) {
+      case O::accepted: {
+        ++counters.messages_in;
+        if (via == Via::gossip) ++counters.messages_in_gossip;
+        const PeerInfo from = info_of(peer);
+        emit(MessageEvent{*v.message, from, via});
+        route(*v.message, from);
+        return;
+      }
+      case O::duplicate:
+        ++counters.duplicates;  // a replay, or the second copy of a network-wide broadcast
+        emit(MessageRefusedEvent{peer, "duplicate", make_error_code(coordinator_errc::duplicate)});
+        return;
+      case O::validator:
+        refused(peer, "validator", v.error);
+        if (warn_sender && security->warn_peer(peer, "validator-rejected", Clock::now()).banned) host.disconnect(peer);
+        return;
+      case O::invalid_json:
+      case O::invalid_message:
+      case O::clock_skew:
+        if (warn_sender)
+          invalid(peer, v.reason(), v.error);
+        else
+          refused(peer, v.reason(), v.error);
+        return;
     }
-    if (auto v = validate_message(*m, now_ms()); !v) {
-      const char* reason = v.error() == message_errc::clock_skew ? "clock_skew" : "invalid_message";
-      if (warn_sender) invalid(peer, reason, v.error());
-      else refused(peer, reason, v.error());
-      return;
-    }
-    if (auto v = security->validate_message(*m, peer); !v) {
-      refused(peer, "validator", v.error());
-      if (warn_sender && security->warn_peer(peer, "validator-rejected", Clock::now()).banned) host.disconnect(peer);
-      return;
-    }
-    security->record_valid_message();
-    if (!seen.insert(compute_message_hash(*m), Clock::now())) {
-      ++counters.duplicates;  // a replay, or the second copy of a network-wide broadcast
-      emit(MessageRefusedEvent{peer, "duplicate", make_error_code(coordinator_errc::duplicate)});
-      return;
-    }
-    ++counters.messages_in;
-    if (via == Via::gossip) ++counters.messages_in_gossip;
-    const PeerInfo from = info_of(peer);
-    emit(MessageEvent{*m, from, via});
-    route(*m, from);
   }
 
   void on_host_event(const host::Event& e) {
@@ -373,7 +374,7 @@ asio::awaitable<void> cleanup_loop(ImplPtr d) {
     (void)co_await d->cleanup_sig.wait_until(Clock::now() + d->security->limits().dht_cleanup_interval);
     if (!d->running()) co_return;
     d->security->cleanup(Clock::now());
-    d->seen.expire(Clock::now());
+    d->intake.seen().expire(Clock::now());
   }
 }
 
@@ -463,7 +464,7 @@ asio::awaitable<void> Coordinator::stop() {
   d->handlers.clear();
   d->peers.clear();
   d->conn_counts.clear();
-  d->seen.clear();
+  d->intake.seen().clear();
 }
 
 bool Coordinator::running() const { return m_impl->running(); }
@@ -521,7 +522,7 @@ asio::awaitable<BroadcastResult> Coordinator::broadcast(P2PMessage message, Broa
   auto wire = std::make_shared<const std::string>(serialize(message));
   if (wire->size() > d->security->limits().max_p2p_message_size) co_return out;
   // Our own message: never handled again if it comes back (gossip echo, a peer re-sending).
-  d->seen.insert(compute_message_hash(message), Clock::now());
+  d->intake.mark_own(message, Clock::now());
 
   // Targets (§2.6): connected peers with a non-relayed connection, minus exclude, within
   // included_only.
@@ -678,7 +679,7 @@ Stats Coordinator::stats() const {
 
 void Coordinator::cleanup() {
   m_impl->security->cleanup(Clock::now());
-  m_impl->seen.expire(Clock::now());
+  m_impl->intake.seen().expire(Clock::now());
 }
 
 }  // namespace lotus::coordinator
