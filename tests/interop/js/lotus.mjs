@@ -181,7 +181,9 @@ export class LotusCoordinator {
       this.onEvent('refused', { reason: 'oversized', from, bytes: total })
       return
     }
-    try { await stream.close() } catch {}
+    // Our write side is closed without waiting for it to flush: nothing is sent back, and the
+    // message is handled at once.
+    stream.close().catch(() => {})
     if (total === 0) {
       this.onEvent('empty', { from })
       return
