@@ -67,6 +67,19 @@ int cmd_status(Context& ctx) {
             << "peers:     " << j->value("connected_peers", 0) << " connected, " << j->value("known_peers", 0)
             << " known\n";
   print_list("addresses:", (*j)["addresses"]);
+  if (j->contains("chain") && (*j)["chain"].is_object()) {
+    const auto& c = (*j)["chain"];
+    if (!c.value("enabled", false)) {
+      std::cout << "chain:     off (no chain.chronik_urls)\n";
+    } else {
+      std::uint64_t errors = 0;
+      if (c.contains("errors") && c["errors"].is_object())
+        for (const auto& [k, v] : c["errors"].items()) errors += v.get<std::uint64_t>();
+      std::cout << "chain:     " << (c.value("reachable", false) ? "reachable" : "not reachable") << " via "
+                << str(c, "current_url") << "; " << c.value("requests", 0) << " requests, " << errors << " failed, "
+                << c.value("failovers", 0) << " failovers\n";
+    }
+  }
   return 0;
 }
 

@@ -83,5 +83,10 @@ int cmd_messages(Context& ctx);
 int cmd_security(Context& ctx);
 // cmd_resource.cpp (resource announce|get|discover|withdraw through the daemon)
 int cmd_resource(Context& ctx);
+// cmd_chain.cpp (chain info, burn verify, tx wait, address watch through the daemon's Chronik client)
+int cmd_chain(Context& ctx);
+int cmd_burn(Context& ctx);
+int cmd_tx(Context& ctx);
+int cmd_address(Context& ctx);
 
 }  // namespace lotus::cli

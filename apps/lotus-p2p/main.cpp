@@ -138,6 +138,37 @@ const std::vector<Command>& commands() {
         {"local", false, "only what this node holds, no DHT query"},
         {"filter", true, "key=json-value: keep records whose data.key equals the value (repeatable)"}},
        &cmd_resource, 2, 4},
+      {"chain", "the Lotus chain tip from the daemon's Chronik server",
+       "usage: lotus-p2p chain info [--json]\n\n"
+       "The tip height and hash Chronik reports, and which configured server answered\n"
+       "(chain.chronik_urls; without it the daemon says that chain access is off).\n",
+       {}, &cmd_chain, 1, 1},
+      {"burn", "verify a burn output (OP_RETURN) on the Lotus chain",
+       "usage: lotus-p2p burn verify <txid> <output-index> [--confirmations N] [--maturation N]\n"
+       "                             [--prefix LTMS|hex8] [--min-amount SATS] [--json]\n\n"
+       "Checks that the output is a data output (with the LOKAD prefix, if given) burning at\n"
+       "least the amount, mined with N confirmations (default 1) and matured (default 100\n"
+       "blocks; 0: no maturation). Prints the burn, or why it is refused; exit 1 if refused.\n",
+       {{"confirmations", true, "N: confirmations required, 0..1000000 (0: a mempool burn is accepted)"},
+        {"maturation", true, "N: maturation period in blocks (default 100; MuSig2 identities: 144)"},
+        {"prefix", true, "LOKAD prefix required: 4 characters (LTMS) or 8 hex digits"},
+        {"min-amount", true, "SATS: smallest amount burned (1 XPI = 1000000 sats)"}},
+       &cmd_burn, 3, 3},
+      {"tx", "wait for a transaction's confirmations",
+       "usage: lotus-p2p tx wait <txid> [--confirmations N] [--deadline SECONDS] [--json]\n\n"
+       "Prints a line whenever the transaction's state changes (mempool, block, confirmations)\n"
+       "until it has N confirmations (default 1; exit 0), or fails at the deadline (default\n"
+       "3600 s), when a reorg takes it out of the chain, or when it disappears (exit 1).\n",
+       {{"confirmations", true, "N: confirmations to wait for, 1..1000000 (default 1)"},
+        {"deadline", true, "SECONDS: give up after this long (default 3600)"}},
+       &cmd_tx, 2, 2},
+      {"address", "watch a Lotus address for new transactions",
+       "usage: lotus-p2p address watch <address> [--count N] [--json]\n\n"
+       "Prints every transaction that touches the address from now on (added to the mempool,\n"
+       "confirmed, reorged out, removed), pushed by Chronik's WebSocket, or found by polling\n"
+       "when the WebSocket is down, until interrupted or N events.\n",
+       {{"count", true, "N: stop after N events (default: no limit)"}},
+       &cmd_address, 2, 2},
   };
   return table;
 }

@@ -303,10 +303,16 @@ asio::awaitable<void> TransactionMonitor::run_watch(std::shared_ptr<WatchState> 
     co_await w->wake.wait_until(Clock::now() + m_cfg.poll_interval);
   }
   TimePoint next_ws_try = Clock::now();
+  bool polling_reported = false;  // on_transport(false) said once, not at every failed retry
   while (!w->stopped) {
     if (Clock::now() >= next_ws_try) {
       auto ch = co_await m_client.open_ws();
-      if (ch && !w->stopped && co_await (*ch)->subscribe(w->type, w->payload)) {
+      const bool subscribed = ch && !w->stopped && co_await (*ch)->subscribe(w->type, w->payload);
+      if (!subscribed && !polling_reported && !w->stopped) {
+        polling_reported = true;  // the WebSocket is not available from the start: polling
+        if (w->on_transport) w->on_transport(false);
+      }
+      if (subscribed) {
         w->ch = std::move(*ch);
         (void)co_await poll_watch(*w, true);  // what happened while we were not subscribed
         w->on_ws = true;
@@ -342,6 +348,7 @@ asio::awaitable<void> TransactionMonitor::run_watch(std::shared_ptr<WatchState> 
         }
         w->on_ws = false;
         w->ch.reset();
+        polling_reported = true;
         if (w->on_transport && !w->stopped) w->on_transport(false);
       }
       next_ws_try = Clock::now() + m_cfg.ws_retry_interval;

@@ -113,7 +113,7 @@ class TransactionMonitor {
 
   // Starts watching; events go to `on_event` (on the io_context thread). `on_transport` hears
   // whenever the watch switches between the WebSocket (true: subscribed and caught up) and
-  // polling (false). Returns a watch id.
+  // polling (false), and false once when the first WebSocket attempt fails. Returns a watch id.
   std::uint64_t watch_script(Bytes output_script, std::function<void(const WatchEvent&)> on_event,
                              std::function<void(bool on_ws)> on_transport = {});
   void unwatch(std::uint64_t id);

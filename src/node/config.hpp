@@ -187,6 +187,14 @@ struct NodeConfig {
     bool dial_verify = true;
     std::string dial_ca_file;
   } tls;
+  struct Chain {
+    // Chain access (src/chronik): NNG Chronik servers, http:// or https://, tried in order with
+    // failover (chronik::Client). Empty: chain access is off and the chain commands say so.
+    std::vector<std::string> chronik_urls;
+    std::uint32_t timeout_ms = 0;          // every request's timeout; 0: per-endpoint defaults (10-30 s)
+    std::uint32_t poll_interval_ms = 5000;  // confirmation waits and address watches without /ws
+    std::string ca_file;  // PEM CA certificates for https (relative: in the data dir); empty: system store
+  } chain;
 };
 
 // Where each value came from, e.g. "default", "profile:wallet", "file:/h/.lotus-p2p/config.toml:12",

@@ -66,7 +66,8 @@ ConfigResult<Value> parse_node(const KeyDef& d, const toml::node& n, const std::
     }
     case Kind::listen_addrs:
     case Kind::announce_addrs:
-    case Kind::peer_addrs: {
+    case Kind::peer_addrs:
+    case Kind::url_list: {
       const toml::array* arr = n.as_array();
       if (!arr) return bad(n);
       std::vector<std::string> items;

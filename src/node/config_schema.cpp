@@ -50,6 +50,7 @@ void assign(std::vector<mf::Multiaddr>& f, const Value& v) {
   f.clear();
   for (const auto& t : std::get<std::vector<std::string>>(v)) f.push_back(mf::Multiaddr::parse(t).value());
 }
+void assign(std::vector<std::string>& f, const Value& v) { f = std::get<std::vector<std::string>>(v); }
 void assign(Profile& f, const Value& v) {
   const auto& name = std::get<std::string>(v);
   f = Profile::none;
@@ -68,6 +69,7 @@ Value value_of(const std::vector<mf::Multiaddr>& f) {
   for (const auto& a : f) out.push_back(a.to_string());
   return out;
 }
+Value value_of(const std::vector<std::string>& f) { return f; }
 Value value_of(Profile f) { return std::string(to_string(f)); }
 
 // The binding of a field, given as a captureless generic lambda that selects it:
@@ -140,7 +142,7 @@ Key choice(std::string_view key, std::string_view def, std::vector<std::string_v
 Key text(std::string_view key, Kind kind, std::string_view def) {
   return Key(key, kind, std::string(def));
 }
-// listen_addrs, announce_addrs, peer_addrs
+// listen_addrs, announce_addrs, peer_addrs, url_list
 Key addresses(std::string_view key, Kind kind, std::vector<std::string> def) {
   return Key(key, kind, std::move(def));
 }
@@ -390,6 +392,23 @@ std::vector<KeyDef> declare() {
       .flags({"tls-dial-ca-file"})
       .help("PEM CA certificates for /tls/ws dials instead of the system store")
       .bind(field([](auto& c) -> auto& { return c.tls.dial_ca_file; })));
+  // Chain access (node/services/chain_service.hpp): the Chronik servers the daemon asks.
+  d.push_back(addresses("chain.chronik_urls", Kind::url_list, V{})
+      .flags({"chain-chronik-urls", "chronik-url"})
+      .help("NNG Chronik server URLs, tried in order with failover (empty: chain access off)")
+      .bind(field([](auto& c) -> auto& { return c.chain.chronik_urls; })));
+  d.push_back(integer("chain.timeout_ms", 0, 0, 600000)
+      .flags({"chain-timeout-ms"})
+      .help("timeout of each Chronik request (0: per-endpoint defaults, 10-30 s)")
+      .bind(field([](auto& c) -> auto& { return c.chain.timeout_ms; })));
+  d.push_back(integer("chain.poll_interval_ms", 5000, 100, 600000)
+      .flags({"chain-poll-interval-ms"})
+      .help("how often tx waits and address watches poll Chronik when its WebSocket is down")
+      .bind(field([](auto& c) -> auto& { return c.chain.poll_interval_ms; })));
+  d.push_back(text("chain.ca_file", Kind::file_path, "")
+      .flags({"chain-ca-file"})
+      .help("PEM CA certificates for https Chronik URLs instead of the system store")
+      .bind(field([](auto& c) -> auto& { return c.chain.ca_file; })));
   return d;
 }
 

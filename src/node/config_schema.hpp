@@ -38,6 +38,7 @@ enum class Kind {
   log_levels,      // std::string, node/logging.hpp syntax
   api_endpoint,    // std::string
   file_path,       // std::string
+  url_list,        // std::vector<std::string> of http(s):// URLs (chronik::parse_url)
 };
 
 // How a key reaches its NodeConfig field, both ways. Made by field() in config_schema.cpp,

@@ -55,7 +55,7 @@ ConfigResult<Layer> env_layer(const std::map<std::string, std::string>& env) {
 }
 
 bool is_list(Kind k) {
-  return k == Kind::listen_addrs || k == Kind::announce_addrs || k == Kind::peer_addrs;
+  return k == Kind::listen_addrs || k == Kind::announce_addrs || k == Kind::peer_addrs || k == Kind::url_list;
 }
 
 ConfigResult<Layer> flag_layer(const std::vector<std::pair<std::string, std::string>>& flags) {

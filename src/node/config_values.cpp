@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "chronik/client.hpp"
+
 namespace lotus::node {
 
 const std::error_category& category() noexcept {
@@ -104,8 +106,12 @@ bool valid_protocol_id(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
-// Why one multiaddr of an address list is refused, or nullopt.
+// Why one multiaddr of an address list (or one URL of a URL list) is refused, or nullopt.
 std::optional<std::string> check_addr(Kind kind, std::string_view text) {
+  if (kind == Kind::url_list) {
+    if (auto u = chronik::parse_url(text); !u) return u.error().message();
+    return std::nullopt;
+  }
   auto ma = mf::Multiaddr::parse(text);
   if (!ma) return ma.error().message();
   auto tcp = ma->value_of(mf::proto::tcp);
@@ -238,6 +244,10 @@ std::string allowed_text(const KeyDef& d, bool from_file) {
     case Kind::peer_addrs:
       return from_file ? "an array of multiaddrs ending in /p2p/<peer-id>"
                        : "comma-separated multiaddrs ending in /p2p/<peer-id>";
+    case Kind::url_list:
+      return from_file ? "an array of http:// or https:// URLs without a trailing '/', e.g. "
+                         "[\"https://chronik.lotusia.org\"]"
+                       : "comma-separated http:// or https:// URLs, e.g. https://chronik.lotusia.org";
     case Kind::string_map:
       return from_file ? "a table of string values" : "comma-separated key=value pairs";
     case Kind::log_levels:
@@ -316,7 +326,8 @@ ConfigResult<Value> parse_text(const KeyDef& d, std::string_view text, const std
       return Value(std::string(text));
     case Kind::listen_addrs:
     case Kind::announce_addrs:
-    case Kind::peer_addrs: {
+    case Kind::peer_addrs:
+    case Kind::url_list: {
       auto items = split_commas(text);
       for (const auto& item : items)
         if (auto e = address_refusal(d, item, source, false)) return *e;

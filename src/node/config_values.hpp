@@ -36,7 +36,7 @@ std::string allowed_text(const KeyDef& d, bool from_file);
 // " (<why>)").
 std::optional<std::string> string_refusal(const KeyDef& d, std::string_view text);
 bool integer_in_range(const KeyDef& d, std::uint64_t v);
-// One element of an address list (listen_addrs, announce_addrs, peer_addrs): the invalid-value
+// One element of an address list (listen_addrs, announce_addrs, peer_addrs) or URL list: the invalid-value
 // error naming the element, or nullopt.
 std::optional<ConfigError> address_refusal(const KeyDef& d, const std::string& item,
                                            const std::string& source, bool from_file);

@@ -25,7 +25,11 @@ const std::error_category& node_category() noexcept {
        {static_cast<int>(node_errc::identity_not_a_file), "identity key path is not a regular file"},
        {static_cast<int>(node_errc::unauthorized), "control API token missing or wrong"},
        {static_cast<int>(node_errc::forbidden), "request refused (Host, Origin or content type not allowed)"},
-       {static_cast<int>(node_errc::overloaded), "control API busy (every request slot in use)"}}};
+       {static_cast<int>(node_errc::overloaded), "control API busy (every request slot in use)"},
+       {static_cast<int>(node_errc::chain_off),
+        "chain access is off: set chain.chronik_urls (flag --chronik-url, env LOTUS_P2P_CHAIN_CHRONIK_URLS) "
+        "to a Chronik server and restart the daemon"},
+       {static_cast<int>(node_errc::stream_overflow), "stream cut: the client reads slower than items arrive"}}};
   return cat;
 }
 

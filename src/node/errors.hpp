@@ -31,6 +31,8 @@ enum class node_errc {
   unauthorized,             // server: missing or wrong control API token (TCP)
   forbidden,                // server: refused Host/Origin/content type (cross-site protection)
   overloaded,               // server: every request slot is busy
+  chain_off,                // a chain method while chain access is off (no chain.chronik_urls)
+  stream_overflow,          // a streaming reply's client reads slower than items arrive
 };
 const std::error_category& node_category() noexcept;
 inline std::error_code make_error_code(node_errc e) noexcept { return {static_cast<int>(e), node_category()}; }

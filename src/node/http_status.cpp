@@ -1,4 +1,8 @@
 // http_status_for (control_server.hpp): which HTTP status a control method's error gets.
+#include "chain/errc.hpp"
+#include "chronik/burn_verifier.hpp"
+#include "chronik/errc.hpp"
+#include "chronik/transaction_monitor.hpp"
 #include "coordinator/errc.hpp"
 #include "dht/dht.hpp"
 #include "host/errors.hpp"
@@ -18,7 +22,8 @@ unsigned http_status_for(std::error_code ec) {
       case node_errc::unknown_method: return not_found;
       case node_errc::unauthorized: return 401;
       case node_errc::forbidden: return 403;
-      case node_errc::overloaded: return unavailable;
+      case node_errc::overloaded:
+      case node_errc::chain_off: return unavailable;
       default: return internal;
     }
   }
@@ -51,6 +56,17 @@ unsigned http_status_for(std::error_code ec) {
       default: return unavailable;  // dial, handshake and stream failures: the network's state
     }
   }
+  // Chain access: what Chronik says is authoritative (404, 400); the rest is its reachability.
+  if (cat == chronik::category()) {
+    switch (static_cast<chronik::errc>(ec.value())) {
+      case chronik::errc::not_found: return not_found;
+      case chronik::errc::bad_request: return bad;
+      default: return unavailable;
+    }
+  }
+  if (cat == chronik::burn_category()) return ec == chronik::burn_errc::not_found ? not_found : bad;
+  if (cat == chronik::monitor_category()) return ec == chronik::monitor_errc::deadline ? 504 : 409;
+  if (cat == chain::category()) return bad;  // an address or transaction the caller gave
   return internal;
 }
 

@@ -7,6 +7,11 @@
 //   * restart: same peer id, the peer store redials the peer it knew;
 //   * bootstrap: a bootstrap peer that restarts is redialled;
 //   * SIGTERM: exit 0, no process left, socket and api file removed, a consistent store;
+//   * chain access against the Chronik test server (tests/chronik/support, in this process on
+//     its own io thread): chain info equals the model's tip, burns verified and refused for
+//     each reason, tx wait completing as blocks are mined (and at its deadline), address watch
+//     seeing a pushed transaction over the WebSocket and, with it off, by polling, failover
+//     from a dead first URL, chain reachability on status and /metrics; chain access off;
 //   * connection limits from the configuration, against many in-process peers (the library's
 //     host::Host, driven by one io_context thread of this process): 300 inbound connections
 //     trimmed to max 50 while the bootstrap peer stays; the per-IP limit refusing the excess.
@@ -25,6 +30,11 @@
 #include <memory>
 #include <thread>
 
+#include "base/hex.hpp"
+#include "chain/address.hpp"
+#include "chronik/support/chain_model.hpp"
+#include "chronik/support/server.hpp"
+#include "chronik/support/tx_builder.hpp"
 #include "crypto/keys.hpp"
 #include "host/host.hpp"
 #include "interop_harness.hpp"
@@ -390,7 +400,8 @@ TEST_F(DaemonTest, HelpTextsAreComplete) {
     EXPECT_NE(r.out.find(f), std::string::npos) << f;
   r = cli({"--help"});
   EXPECT_EQ(r.exit_code, 0) << r.describe;
-  for (const char* c : {"id", "status", "peers", "connect", "disconnect", "ping", "identify", "metrics", "api", "call"}) {
+  for (const char* c : {"id", "status", "peers", "connect", "disconnect", "ping", "identify", "metrics", "api", "call",
+                        "chain", "burn", "tx", "address"}) {
     EXPECT_NE(r.out.find(std::string("\n  ") + c + " "), std::string::npos) << c << "\n" << r.out;
     auto h = cli({c, "--help"});
     EXPECT_EQ(h.exit_code, 0) << h.describe;
@@ -947,6 +958,270 @@ TEST_F(DaemonTest, TheTcpControlApiNeedsTheToken) {
   auto refused = run({LOTUS_P2P_PATH, "status", "--api", d.api, "--data-dir", dir("elsewhere")});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.err.find("needs its token"), std::string::npos) << refused.err;
+  EXPECT_EQ(stop(d), 0);
+}
+
+
+// ---------------------------------------------------------------------------- chain access
+
+// The Chronik test server (tests/chronik/support) with its chain model, on an io_context thread
+// of this process; the model is only touched on that thread (on_io).
+class ChronikServer {
+ public:
+  ChronikServer() : m_guard(asio::make_work_guard(m_io)) {
+    m_model.mine_empty(10);
+    auto p = m_server.start();
+    if (!p) throw std::runtime_error("the Chronik test server cannot listen: " + p.error().message());
+    m_url = m_server.url();
+    m_thread = std::thread([this] { m_io.run(); });
+  }
+  ChronikServer(const ChronikServer&) = delete;
+  ChronikServer& operator=(const ChronikServer&) = delete;
+  ~ChronikServer() {
+    std::promise<void> stopped;
+    auto f = stopped.get_future();
+    asio::post(m_io, [this, &stopped] {
+      m_server.request_stop();
+      stopped.set_value();
+    });
+    if (f.wait_for(30s) != std::future_status::ready) ADD_FAILURE() << "the Chronik test server did not stop";
+    m_guard.reset();
+    m_io.stop();
+    m_thread.join();
+  }
+  const std::string& url() const { return m_url; }
+
+  // Runs fn(model, server) on the io thread; throws when it does not answer in time.
+  template <class F>
+  std::invoke_result_t<F> on_io(F fn) {
+    using R = std::invoke_result_t<F>;
+    auto p = std::make_shared<std::promise<R>>();
+    auto f = p->get_future();
+    asio::post(m_io, [p, fn = std::move(fn)]() mutable { p->set_value(fn()); });
+    if (f.wait_for(30s) != std::future_status::ready) throw std::runtime_error("the Chronik test server hangs");
+    return f.get();
+  }
+  template <class F>
+  auto with_model(F fn) {
+    return on_io([this, fn = std::move(fn)]() mutable { return fn(m_model, m_server); });
+  }
+
+  // A transaction paying `value` to `script` (and change to a p2pkh), mined unless `mine` is false.
+  std::string pay(const Bytes& script, std::int64_t value, bool mine = true) {
+    return with_model([&](chronik::test::ChainModel& m, chronik::test::TestServer&) {
+      const Bytes change = chronik::test::p2pkh(Bytes(20, 0x11));
+      const auto f = m.fund(change, 200'000'000);
+      auto id = m.submit(chronik::test::spend({f}, {{100'000'000, change}, {value, script}}));
+      if (!id) return std::string("error: ") + id.error().message();
+      if (mine) m.mine({}, 0, std::vector<chronik::Hash>{*id});  // this one only (not other mempool txs)
+      return chronik::to_display_hex(*id);
+    });
+  }
+  void mine(int n = 1) {
+    with_model([n](chronik::test::ChainModel& m, chronik::test::TestServer&) {
+      for (int i = 0; i < n; ++i) m.mine();
+      return true;
+    });
+  }
+
+ private:
+  asio::io_context m_io;
+  asio::executor_work_guard<asio::io_context::executor_type> m_guard;
+  chronik::test::ChainModel m_model;
+  chronik::test::TestServer m_server{m_io.get_executor(), m_model};
+  std::string m_url;
+  std::thread m_thread;
+};
+
+// lotus-p2p with a streaming command, its lines read as they come.
+std::unique_ptr<Subprocess> cli_stream(std::vector<std::string> args, const Daemon& d) {
+  args.insert(args.begin(), LOTUS_P2P_PATH);
+  args.insert(args.end(), {"--data-dir", d.data_dir});
+  return std::make_unique<Subprocess>(args, "lotus-p2p");
+}
+
+// The next line of `p` containing `needle` (earlier lines are skipped), or "" at the deadline.
+std::string line_with(Subprocess& p, const std::string& needle, std::chrono::milliseconds deadline = 30s) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < end) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    auto line = p.read_line(std::max<std::chrono::milliseconds>(left, 1ms));
+    if (!line) return {};
+    if (line->find(needle) != std::string::npos) return *line;
+  }
+  return {};
+}
+
+TEST_F(DaemonTest, ChainCommandsSayWhenChainAccessIsOff) {
+  Daemon d;
+  ASSERT_NO_FATAL_FAILURE(start(d, dir("nochain")));
+  for (std::vector<std::string> cmd : {std::vector<std::string>{"chain", "info"},
+                                       {"burn", "verify", std::string(64, 'a'), "1"},
+                                       {"tx", "wait", std::string(64, 'a')},
+                                       {"address", "watch", "lotus_16PSJKPLY6iDEBSmUs5t2D6ay2SBiHDKjTjtFrrrT"}}) {
+    auto r = cli(cmd, &d);
+    EXPECT_EQ(r.exit_code, 1) << r.describe;
+    EXPECT_NE(r.err.find("chain access is off: set chain.chronik_urls"), std::string::npos) << r.describe;
+  }
+  auto st = d.client().call("status");
+  ASSERT_TRUE(st) << st.error.message;
+  EXPECT_EQ((*st.value)["chain"], json({{"enabled", false}}));
+  auto s = cli({"status"}, &d);
+  EXPECT_NE(s.out.find("chain:     off"), std::string::npos) << s.describe;
+  auto m = metrics_of(d);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->value("lotus_p2p_chain_enabled"), 0);
+  EXPECT_EQ(stop(d), 0);
+}
+
+TEST_F(DaemonTest, ChainInfoAndBurnVerifyAgainstTheChronikTestServerWithFailover) {
+  ChronikServer chronik;
+  const Bytes ltms = chronik::test::ltms_burn_script(0x09);
+  const std::string other = chronik.pay(Bytes{0x6a, 0x04, 'A', 'B', 'C', 'D', 0x01, 0x01}, 60'000'000);
+  const std::string pending = chronik.pay(ltms, 60'000'000, false);  // stays in the mempool
+  const std::string burn = chronik.pay(ltms, 60'000'000);            // mined last: 1 confirmation
+  ASSERT_EQ(burn.size(), 64u) << burn;
+  ASSERT_EQ(pending.size(), 64u) << pending;
+  const auto tip = chronik.with_model([](chronik::test::ChainModel& m, chronik::test::TestServer&) {
+    return std::make_pair(m.tip_height(), chronik::to_display_hex(m.blockchain_info().tip_hash));
+  });
+
+  // The first URL refuses connections (port 1 on loopback): every call fails over to the second.
+  Daemon d;
+  ASSERT_NO_FATAL_FAILURE(start(d, dir("chain"), {"--chronik-url", "http://127.0.0.1:1", "--chronik-url", chronik.url()}));
+  auto info = cli({"chain", "info", "--json"}, &d);
+  ASSERT_EQ(info.exit_code, 0) << info.describe;
+  const json j = json::parse(info.out);
+  EXPECT_EQ(j.value("tip_height", -1), tip.first);
+  EXPECT_EQ(j.value("tip_hash", ""), tip.second);
+  EXPECT_EQ(j.value("url", ""), chronik.url());
+  info = cli({"chain", "info"}, &d);
+  EXPECT_NE(info.out.find("tip height: " + std::to_string(tip.first)), std::string::npos) << info.out;
+
+  // Verified: the LTMS burn, 60 XPI >= 50 XPI, 1 confirmation, no maturation asked.
+  auto r = cli({"burn", "verify", burn, "1", "--prefix", "LTMS", "--min-amount", "50000000", "--maturation", "0"}, &d);
+  EXPECT_EQ(r.exit_code, 0) << r.describe;
+  EXPECT_EQ(r.out.rfind("burn verified\n", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("amount:        60000000 sats"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("LOKAD prefix:  4c544d53 (LTMS)"), std::string::npos) << r.out;
+  r = cli({"burn", "verify", burn, "1", "--maturation", "0", "--json"}, &d);
+  EXPECT_EQ(r.exit_code, 0) << r.describe;
+  const json v = json::parse(r.out);
+  EXPECT_EQ(v["burn"].value("confirmations", 0), 1);
+  EXPECT_EQ(v["burn"].value("script", ""), to_hex(ltms));
+
+  // Refused, each with its reason in words (exit 1).
+  struct Refusal {
+    std::vector<std::string> args;
+    std::string line;
+  };
+  const std::vector<Refusal> refusals = {
+      {{std::string(64, 'e'), "1"}, "burn refused (not_found): no such transaction"},
+      {{burn, "7"}, "burn refused (no_such_output): the transaction has no output 7"},
+      {{burn, "0"}, "burn refused (not_data_output): the output is not a burn"},
+      {{other, "1", "--prefix", "LTMS", "--maturation", "0"}, "burn refused (wrong_prefix): LOKAD prefix 41424344 is not the one required (LTMS)"},
+      {{burn, "1", "--min-amount", "70000000", "--maturation", "0"},
+       "burn refused (below_amount): burns 60000000 sats, below the minimum 70000000 sats"},
+      {{pending, "1", "--maturation", "0"}, "burn refused (not_mined): the transaction is in the mempool"},
+      {{burn, "1", "--confirmations", "3", "--maturation", "0"}, "burn refused (not_confirmed): 1 confirmation(s), 3 required"},
+      {{burn, "1", "--maturation", "5"},
+       "burn refused (immature): not matured: 1 confirmation(s) of the 5-block maturation period"},
+  };
+  for (const auto& f : refusals) {
+    std::vector<std::string> args = {"burn", "verify"};
+    args.insert(args.end(), f.args.begin(), f.args.end());
+    auto x = cli(args, &d);
+    EXPECT_EQ(x.exit_code, 1) << x.describe;
+    EXPECT_EQ(x.out.rfind(f.line, 0), 0u) << f.line << "\n" << x.describe;
+  }
+  // Maturing as blocks are mined: immature at 1 of 3, verified at 3 of 3.
+  r = cli({"burn", "verify", burn, "1", "--maturation", "3"}, &d);
+  EXPECT_EQ(r.exit_code, 1) << r.describe;
+  chronik.mine(2);
+  r = cli({"burn", "verify", burn, "1", "--maturation", "3"}, &d);
+  EXPECT_EQ(r.exit_code, 0) << r.describe;
+  EXPECT_NE(r.out.find("confirmations: 3 (matured)"), std::string::npos) << r.out;
+
+  // Reachability and the client's numbers on status and /metrics.
+  auto st = d.client().call("status");
+  ASSERT_TRUE(st) << st.error.message;
+  const json c = (*st.value)["chain"];
+  EXPECT_TRUE(c.value("enabled", false)) << c;
+  EXPECT_TRUE(c.value("reachable", false)) << c;
+  EXPECT_EQ(c.value("current_url", ""), chronik.url()) << c;
+  EXPECT_GE(c.value("requests", 0), 10) << c;
+  EXPECT_GE(c.value("failovers", 0), 1) << c;  // the first call went to the dead URL first
+  EXPECT_GE(c["errors"].value("not_found", 0), 1) << c;  // the unknown txid
+  auto s = cli({"status"}, &d);
+  EXPECT_NE(s.out.find("chain:     reachable via " + chronik.url()), std::string::npos) << s.out;
+  auto m = metrics_of(d);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->value("lotus_p2p_chain_enabled"), 1);
+  EXPECT_EQ(m->value("lotus_p2p_chain_reachable"), 1);
+  EXPECT_GE(m->value("lotus_p2p_chain_requests_total"), 10);
+  EXPECT_GE(m->value("lotus_p2p_chain_failovers_total"), 1);
+  EXPECT_GE(m->value("lotus_p2p_chain_errors_total", {{"kind", "not_found"}}), 1);
+  EXPECT_EQ(m->value("lotus_p2p_chain_errors_total", {{"kind", "unreachable"}}), 0);  // failover hid it
+  EXPECT_GT(m->value("lotus_p2p_chain_request_latency_seconds_count"), 0);
+  EXPECT_EQ(stop(d), 0);
+}
+
+TEST_F(DaemonTest, TxWaitReportsProgressAndCompletesAsBlocksAreMined) {
+  ChronikServer chronik;
+  const std::string txid = chronik.pay(Bytes{0x6a}, 0, /*mine=*/false);
+  ASSERT_EQ(txid.size(), 64u) << txid;
+  Daemon d;
+  ASSERT_NO_FATAL_FAILURE(start(d, dir("wait"), {"--chronik-url", chronik.url(), "--chain-poll-interval-ms", "200"}));
+  auto w = cli_stream({"tx", "wait", txid, "--confirmations", "3", "--deadline", "60"}, d);
+  EXPECT_EQ(line_with(*w, "confirmations"), txid + ": in the mempool, 0/3 confirmations") << w->describe();
+  const int height = chronik.with_model([](chronik::test::ChainModel& m, chronik::test::TestServer&) {
+    return m.tip_height() + 1;
+  });
+  for (int n = 1; n <= 3; ++n) {
+    chronik.mine();
+    const std::string want = txid + ": in block " + std::to_string(height) + ", " + std::to_string(n) + "/3 confirmations" +
+                             (n == 3 ? " — confirmed" : "");
+    EXPECT_EQ(line_with(*w, "confirmations"), want) << w->describe();
+  }
+  EXPECT_EQ(w->wait_exit(30s), 0) << w->describe();
+
+  // A deadline: a transaction that is never mined.
+  const std::string stuck = chronik.pay(Bytes{0x6a}, 0, false);
+  auto r = cli({"tx", "wait", stuck, "--deadline", "1"}, &d);
+  EXPECT_EQ(r.exit_code, 1) << r.describe;
+  EXPECT_NE(r.out.find(stuck + ": in the mempool, 0/1 confirmations"), std::string::npos) << r.describe;
+  EXPECT_NE(r.err.find("deadline passed before enough confirmations"), std::string::npos) << r.describe;
+  EXPECT_EQ(stop(d), 0);
+}
+
+TEST_F(DaemonTest, AddressWatchSeesAPushedTransactionAndWithoutTheWebSocketPolls) {
+  ChronikServer chronik;
+  const Bytes script = chronik::test::p2pkh(Bytes(20, 0x42));
+  const auto address = chain::address_from_script(script, chain::Network::mainnet);
+  ASSERT_TRUE(address);
+  Daemon d;
+  ASSERT_NO_FATAL_FAILURE(start(d, dir("watch"), {"--chronik-url", chronik.url(), "--chain-poll-interval-ms", "200"}));
+
+  // Over the WebSocket: the watch is live, then a transaction paying the address is pushed.
+  auto w = cli_stream({"address", "watch", *address, "--count", "2"}, d);
+  EXPECT_EQ(line_with(*w, "watching"), "watching " + *address + " (script " + to_hex(script) + ")") << w->describe();
+  EXPECT_EQ(line_with(*w, "live"), "live: Chronik WebSocket subscription") << w->describe();
+  const std::string txid = chronik.pay(script, 5'000'000, /*mine=*/false);
+  EXPECT_EQ(line_with(*w, txid), "added-to-mempool " + txid + " (ws)") << w->describe();
+  chronik.mine();
+  EXPECT_EQ(line_with(*w, txid), "confirmed " + txid + " (ws)") << w->describe();
+  EXPECT_EQ(w->wait_exit(30s), 0) << w->describe();
+
+  // With the WebSocket refused: the watch says it polls, and finds the next transaction.
+  chronik.with_model([](chronik::test::ChainModel&, chronik::test::TestServer& s) {
+    s.set_ws_enabled(false);
+    return true;
+  });
+  auto p = cli_stream({"address", "watch", *address, "--count", "1"}, d);
+  EXPECT_EQ(line_with(*p, "polling"), "polling: Chronik WebSocket unavailable") << p->describe();
+  const std::string polled = chronik.pay(script, 6'000'000, /*mine=*/false);
+  EXPECT_EQ(line_with(*p, polled), "added-to-mempool " + polled + " (poll)") << p->describe();
+  EXPECT_EQ(p->wait_exit(30s), 0) << p->describe();
   EXPECT_EQ(stop(d), 0);
 }
 

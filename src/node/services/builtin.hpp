@@ -14,6 +14,7 @@ ServiceFactory dht_service();
 ServiceFactory resources_service();
 ServiceFactory gossipsub_service();
 ServiceFactory coordinator_service();
+ServiceFactory chain_service();
 ServiceFactory perf_service();
 ServiceFactory bootstrap_service();
 

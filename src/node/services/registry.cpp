@@ -13,6 +13,7 @@ const std::vector<ServiceFactory>& builtin_services() {
       resources_service(),     // with the DHT: resource records and their discovery
       gossipsub_service(),     // gossipsub.enabled
       coordinator_service(),   // P2PCoordinator: /lotus/message/1.0.0, broadcast, topics
+      chain_service(),         // chain.chronik_urls: Chronik client, burns, confirmations, watches
       perf_service(),          // NodeOptions::perf_server
       bootstrap_service(),     // bootstrap_peers; last: dials once everything serves
   };

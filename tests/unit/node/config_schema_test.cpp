@@ -66,6 +66,7 @@ Sample non_default(const KeyDef& d) {
       std::string a = "/ip4/1.2.3.4/tcp/4001/p2p/" + kPeer;
       return {a, L{a}};
     }
+    case Kind::url_list: return {"https://chronik.example.com", L{"https://chronik.example.com"}};
     case Kind::string_map: return {"k=v", StringMap{{"k", "v"}}};
   }
   ADD_FAILURE() << "no non-default value for " << d.key;
@@ -130,7 +131,8 @@ TEST(NodeConfigSchema, DeclarationsAreConsistent) {
       case Kind::integer: want = 1; break;
       case Kind::listen_addrs:
       case Kind::announce_addrs:
-      case Kind::peer_addrs: want = 3; break;
+      case Kind::peer_addrs:
+      case Kind::url_list: want = 3; break;
       case Kind::string_map: want = 4; break;
       default: want = 2; break;
     }

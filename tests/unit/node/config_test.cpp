@@ -736,7 +736,12 @@ TEST(NodeConfig, PrintConfigGolden) {
             "cert_file = \"\"  # default\n"
             "key_file = \"\"  # default\n"
             "dial_verify = true  # default\n"
-            "dial_ca_file = \"\"  # default\n");
+            "dial_ca_file = \"\"  # default\n"
+            "\n[chain]\n"
+            "chronik_urls = []  # default\n"
+            "timeout_ms = 0  # default\n"
+            "poll_interval_ms = 5000  # default\n"
+            "ca_file = \"\"  # default\n");
 }
 
 // The rendered TOML without comments: the values only.

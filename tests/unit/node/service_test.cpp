@@ -174,7 +174,7 @@ TEST_F(ServiceTest, RegisteredServiceStartsStopsInReverseAndShowsEverywhere) {
   ASSERT_TRUE(s.contains("fake_a"));
   EXPECT_EQ(s["fake_a"]["protocol_version_seen"], "fake/1");  // configure_host reached the host
   EXPECT_EQ(s["fake_b"]["saw_security"], true);               // built-ins started before it
-  EXPECT_EQ(s["services"], Json::parse(R"(["security","connection_manager","peer_store","dht","resources","gossipsub","coordinator","fake_a","fake_b"])"));
+  EXPECT_EQ(s["services"], Json::parse(R"(["security","connection_manager","peer_store","dht","resources","gossipsub","coordinator","chain","fake_a","fake_b"])"));
   EXPECT_TRUE(s.contains("connection_manager"));
   EXPECT_EQ(s["connection_manager"]["max_connections"], 50);
   EXPECT_TRUE(s.contains("dht"));
