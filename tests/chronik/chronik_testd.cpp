@@ -1,7 +1,11 @@
 // lotus-chronik-testd: the Chronik test server (tests/chronik/support) as a program, for trying
 // the client, the CLI or chronik-client by hand against a chain you control.
 //
-//   lotus-chronik-testd [--port N] [--blocks N]
+//   lotus-chronik-testd [--port N] [--blocks N] [--check-signatures]
+//
+// --check-signatures: broadcasts must carry valid Lotus signatures (ChainModel::
+// check_lotus_signatures: P2PKH FORKID/LOTUS, Taproot key path); without it only structure,
+// inputs and amounts are checked.
 //
 // Prints "listening http://127.0.0.1:<port>" and then reads commands on stdin, one per line:
 //   mine [n]                 mine n blocks (with every mempool transaction)
@@ -110,17 +114,23 @@ std::string run_command(ChainModel& model, TestServer& server, const std::string
 int main(int argc, char** argv) {
   std::uint16_t port = 0;
   int blocks = 10;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool check_signatures = false;
+  for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--port") port = static_cast<std::uint16_t>(std::stoi(argv[i + 1]));
-    else if (a == "--blocks") blocks = std::stoi(argv[i + 1]);
-    else {
-      std::fprintf(stderr, "usage: lotus-chronik-testd [--port N] [--blocks N]\n");
+    if (a == "--check-signatures") {
+      check_signatures = true;
+    } else if (a == "--port" && i + 1 < argc) {
+      port = static_cast<std::uint16_t>(std::stoi(argv[++i]));
+    } else if (a == "--blocks" && i + 1 < argc) {
+      blocks = std::stoi(argv[++i]);
+    } else {
+      std::fprintf(stderr, "usage: lotus-chronik-testd [--port N] [--blocks N] [--check-signatures]\n");
       return 2;
     }
   }
   asio::io_context io;
   ChainModel model;
+  if (check_signatures) model.check_lotus_signatures();
   model.mine_empty(blocks);
   TestServer server(io.get_executor(), model);
   auto p = server.start(port);

@@ -8,6 +8,8 @@
 #include "base/error.hpp"
 #include "chain/hash.hpp"
 #include "chain/script.hpp"
+#include "chain/sighash.hpp"
+#include "chain/verify.hpp"
 
 namespace lotus::chronik::test {
 
@@ -194,6 +196,14 @@ Hash ChainModel::mine(const Bytes& coinbase_script, std::int64_t value, const st
 
 void ChainModel::mine_empty(int n) {
   for (int i = 0; i < n; ++i) mine({}, 0, std::vector<Hash>{});
+}
+
+void ChainModel::check_lotus_signatures() {
+  set_signature_check([](const chain::Transaction& tx, const std::vector<chain::TxOutput>& spent) -> Status {
+    auto ctx = chain::SighashContext::create(tx, spent);
+    if (!ctx) return ctx.error();
+    return chain::verify_inputs(*ctx);
+  });
 }
 
 OutPoint ChainModel::fund(const Bytes& script, std::int64_t value) {

@@ -57,6 +57,12 @@ class ChainModel {
   // Hook to check signatures of a broadcast transaction (tx, spent outputs); nullptr: none.
   using SignatureCheck = std::function<Status(const chain::Transaction&, const std::vector<chain::TxOutput>&)>;
   void set_signature_check(SignatureCheck fn) { m_sigcheck = std::move(fn); }
+  // The signature check lotusd makes for the spends our protocols create (chain::verify_inputs
+  // over the Lotus sighash: P2PKH with SIGHASH_FORKID or SIGHASH_LOTUS, Taproot key path with
+  // SIGHASH_LOTUS): a transaction with an input that does not verify is refused
+  // (model_errc::bad_signature; the server answers 400 invalid-tx). Other spend types (P2SH,
+  // ECDSA, script path) are refused too — chain::verify_input does not judge them.
+  void check_lotus_signatures();
   std::function<void(const ModelEvent&)> on_event;
 
   // --- changes ---
