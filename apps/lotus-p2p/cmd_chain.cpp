@@ -133,6 +133,7 @@ int cmd_tx(Context& ctx) {
   bool confirmed = false;
   const bool json = ctx.json();
   auto r = client->stream("tx.wait", req, [&](const node::Json& item) {
+    if (item.contains("heartbeat")) return true;  // the daemon checking that we are still here
     confirmed = item.value("confirmed", false);
     if (json) {
       print_json(item);
@@ -159,6 +160,7 @@ int cmd_address(Context& ctx) {
   int seen = 0;
   const bool json = ctx.json();
   auto r = client->stream("address.watch", node::Json{{"address", ctx.args[1]}}, [&](const node::Json& item) {
+    if (item.contains("heartbeat")) return true;  // the daemon checking that we are still here
     if (json) {
       print_json(item);
     } else if (item.contains("watching")) {

@@ -1191,6 +1191,19 @@ TEST_F(DaemonTest, TxWaitReportsProgressAndCompletesAsBlocksAreMined) {
   EXPECT_EQ(r.exit_code, 1) << r.describe;
   EXPECT_NE(r.out.find(stuck + ": in the mempool, 0/1 confirmations"), std::string::npos) << r.describe;
   EXPECT_NE(r.err.find("deadline passed before enough confirmations"), std::string::npos) << r.describe;
+
+  // Interrupted by a reorg: mined, then its block is disconnected (it returns to the mempool).
+  const std::string reorged = chronik.pay(Bytes{0x6a}, 0, false);
+  auto x = cli_stream({"tx", "wait", reorged, "--confirmations", "3", "--deadline", "60"}, d);
+  EXPECT_EQ(line_with(*x, "confirmations"), reorged + ": in the mempool, 0/3 confirmations") << x->describe();
+  chronik.mine();
+  EXPECT_NE(line_with(*x, "confirmations").find(", 1/3 confirmations"), std::string::npos) << x->describe();
+  chronik.with_model([](chronik::test::ChainModel& m, chronik::test::TestServer&) {
+    m.disconnect(1);
+    return true;
+  });
+  EXPECT_EQ(x->wait_exit(30s), 1) << x->describe();
+  EXPECT_NE(x->stderr_text().find("the transaction left the chain (reorg)"), std::string::npos) << x->describe();
   EXPECT_EQ(stop(d), 0);
 }
 
@@ -1222,6 +1235,18 @@ TEST_F(DaemonTest, AddressWatchSeesAPushedTransactionAndWithoutTheWebSocketPolls
   const std::string polled = chronik.pay(script, 6'000'000, /*mine=*/false);
   EXPECT_EQ(line_with(*p, polled), "added-to-mempool " + polled + " (poll)") << p->describe();
   EXPECT_EQ(p->wait_exit(30s), 0) << p->describe();
+
+  // A watcher that goes away without a word: the next heartbeat (1 s here) finds it gone and
+  // the watch ends (no stream, no watch left in the daemon).
+  auto gone = cli_stream({"address", "watch", *address}, d);
+  EXPECT_EQ(line_with(*gone, "polling"), "polling: Chronik WebSocket unavailable") << gone->describe();
+  auto active = [&d] {
+    auto st = d.client().call("status");
+    return st ? (*st.value)["chain"].value("streams_active", -1) : -1;
+  };
+  EXPECT_GE(active(), 1);  // (the watch before it may still be waiting for its heartbeat)
+  gone->signal(SIGKILL);
+  EXPECT_TRUE(eventually([&] { return active() == 0; })) << active();
   EXPECT_EQ(stop(d), 0);
 }
 

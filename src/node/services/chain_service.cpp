@@ -54,10 +54,23 @@ struct StreamQueue {
   }
 };
 
-// Sends the queue's items until it is done; ends the stream with its error (or overflow).
-asio::awaitable<Status> drain(std::shared_ptr<StreamQueue> q, Emit emit) {
+// Sends the queue's items until it is done; ends the stream with its error (or overflow). An
+// idle stream sends {"heartbeat": true} every `heartbeat`: a client that went away is noticed
+// then (the write fails) and its wait or watch ends, instead of holding a Chronik WebSocket
+// and a task until the daemon stops.
+asio::awaitable<Status> drain(std::shared_ptr<StreamQueue> q, Emit emit, Duration heartbeat) {
   for (;;) {
-    while (q->items.empty() && !q->overflow && !q->done) co_await q->sig.wait();
+    while (q->items.empty() && !q->overflow && !q->done) {
+      if (co_await q->sig.wait_until(Clock::now() + heartbeat)) continue;
+      Json beat = Json::object();  // (not a braced temporary inside co_await: g++ 12)
+      beat["heartbeat"] = true;
+      auto alive = co_await emit(std::move(beat));
+      if (!alive) {
+        if (q->cancel) q->cancel->cancel();
+        q->done = true;
+        co_return Status{};
+      }
+    }
     if (q->overflow) {
       if (q->cancel) q->cancel->cancel();
       co_return node_errc::stream_overflow;
@@ -179,6 +192,7 @@ asio::awaitable<void> run_wait(ck::TransactionMonitor* monitor, ck::Hash txid, s
 struct ChainService::State {
   explicit State(const asio::any_io_executor& e) : ex(e), scope(e) {}
   asio::any_io_executor ex;
+  Duration heartbeat = std::chrono::seconds(5);  // max(1 s, chain.poll_interval_ms)
   runtime::TaskScope scope;
   std::unique_ptr<ck::BurnVerifier> verifier;
   std::unique_ptr<ck::TransactionMonitor> monitor;
@@ -186,8 +200,10 @@ struct ChainService::State {
   bool stopped = false;
   std::uint64_t waits = 0, watches = 0, burn_checks = 0;
 
+  // nullptr when ChainService::kMaxStreams are open.
   std::shared_ptr<StreamQueue> new_stream() {
     std::erase_if(streams, [](const auto& w) { return w.expired(); });
+    if (streams.size() >= ChainService::kMaxStreams) return nullptr;
     auto q = std::make_shared<StreamQueue>(ex);
     streams.push_back(q);
     return q;
@@ -254,13 +270,14 @@ asio::awaitable<Status> tx_wait(ChainService::State* st, Json req, Emit emit) {
   if (!txid || !required || !timeout) co_return node_errc::bad_request;
   if (st->stopped) co_return ck::errc::cancelled;
   auto q = st->new_stream();
+  if (!q) co_return node_errc::overloaded;
   q->cancel = std::make_shared<ck::CancelToken>();
   ++st->waits;
   const TimePoint deadline = Clock::now() + std::chrono::milliseconds(*timeout);
   if (!st->scope.spawn(run_wait(st->monitor.get(), *txid, static_cast<std::int32_t>(*required), deadline, q),
                        "chain-tx-wait"))
     co_return ck::errc::cancelled;
-  co_return co_await drain(q, std::move(emit));
+  co_return co_await drain(q, std::move(emit), st->heartbeat);
 }
 
 asio::awaitable<Status> address_watch(ChainService::State* st, Json req, Emit emit) {
@@ -271,6 +288,7 @@ asio::awaitable<Status> address_watch(ChainService::State* st, Json req, Emit em
   if (!parsed) co_return parsed.error();
   if (st->stopped) co_return ck::errc::cancelled;
   auto q = st->new_stream();
+  if (!q) co_return node_errc::overloaded;
   ++st->watches;
   q->push(Json{{"watching", address}, {"script", to_hex(parsed->script)}});
   std::shared_ptr<StreamQueue> queue = q;
@@ -282,7 +300,7 @@ asio::awaitable<Status> address_watch(ChainService::State* st, Json req, Emit em
                          {"via", e.via_ws ? "ws" : "poll"}});
       },
       [queue](bool on_ws) { queue->push(Json{{"transport", on_ws ? "ws" : "poll"}}); });
-  auto result = co_await drain(q, std::move(emit));
+  auto result = co_await drain(q, std::move(emit), st->heartbeat);
   if (!st->stopped) st->monitor->unwatch(id);
   co_return result;
 }
@@ -314,6 +332,7 @@ Status ChainService::start(ServiceContext& ctx) {
   m_client = std::move(*client);
   ck::MonitorConfig mc;
   mc.poll_interval = std::chrono::milliseconds(c.poll_interval_ms);
+  m_state->heartbeat = std::max<Duration>(std::chrono::seconds(1), mc.poll_interval);
   m_state->verifier = std::make_unique<ck::BurnVerifier>(*m_client);
   m_state->monitor = std::make_unique<ck::TransactionMonitor>(ex, *m_client, mc);
   std::string urls;
@@ -388,7 +407,9 @@ std::optional<Json> ChainService::status() const {
          {"waits", m_state->waits},
          {"watches", m_state->watches},
          {"watches_on_ws", m_state->monitor->watches_on_ws()},
-         {"burn_checks", m_state->burn_checks}};
+         {"burn_checks", m_state->burn_checks},
+         {"streams_active", std::count_if(m_state->streams.begin(), m_state->streams.end(),
+                                          [](const auto& w) { return !w.expired(); })}};
   const auto& f = m_client->last_failure();
   if (f.error) {
     Json lf{{"url", f.url}, {"endpoint", ck::to_string(f.endpoint)}, {"error", f.error.message()}};

@@ -20,8 +20,9 @@
 //                  whenever the watch switches (ws: subscribed and caught up), and
 //                  {event: added_to_mempool|confirmed|reorg|removed_from_mempool, txid, via}.
 // Streams are bounded (kMaxStreamItems unsent items; beyond: the stream ends with
-// node.stream_overflow) and end when the service stops. A client that goes away is noticed at
-// the next item (as p2p.messages).
+// node.stream_overflow; at most kMaxStreams at once: node.overloaded) and end when the service
+// stops. An idle stream sends {"heartbeat": true} every max(1 s, chain.poll_interval_ms), so a
+// client that went away is noticed within that time and its wait or watch ends.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +43,7 @@ namespace lotus::node {
 class ChainService final : public Service {
  public:
   static constexpr std::size_t kMaxStreamItems = 1024;
+  static constexpr std::size_t kMaxStreams = 256;  // tx.wait + address.watch at once (node.overloaded beyond)
 
   explicit ChainService(const LoadedConfig& loaded);
   ~ChainService() override;
