@@ -10,6 +10,8 @@
 //     the text js wrote, with js's authenticated peer id; no `protocol` -> only the message event;
 //   * broadcast both ways (direct streams, then self-delivery on the sender);
 //   * a GossipSub topic publish both ways, the payload bare JSON (no envelope);
+//   * abuse from js on /lotus/message/1.0.0 (malformed JSON, oversized, a replayed message,
+//     a stale timestamp) refused by us with its reason, and the node still serves js after it;
 //   * a resource C++ announced read by js from the DHT (resource:<type>:<id>, value byte for
 //     byte), and one js announced read by C++ (get_resource local-only first, as the reference,
 //     then discover_resource over the DHT, then get_resource from the cache).
@@ -318,6 +320,44 @@ TEST_F(CoordinatorInterop, TopicPublishBothWaysBareJson) {
     ASSERT_TRUE(m.author.has_value());
     EXPECT_EQ(m.author->to_string(), js->peer_id());
   }
+}
+
+TEST_F(CoordinatorInterop, AbuseFromJsRefusedWithItsReason) {
+  auto refused_count = [this](const std::string& reason) {
+    std::size_t n = 0;
+    for (const auto& r : obs->refused) n += r.reason == reason ? 1 : 0;
+    return n;
+  };
+  auto wait_refused = [&](const std::string& reason) {
+    return obs->wait([&] { return refused_count(reason) >= 1; });
+  };
+  // Malformed JSON.
+  js->call("lotus_send_raw", {{"peerId", node->peer_id_str()}, {"text", "{\"type\":\"x\",\"from\":"}});
+  EXPECT_TRUE(wait_refused("invalid_json"));
+  // Above the 100 000-byte cap: we reset the stream once the cap is passed.
+  js->call("lotus_send_raw", {{"peerId", node->peer_id_str()}, {"bytes", 100'001}});
+  EXPECT_TRUE(wait_refused("oversized"));
+  // A valid message, then the same text again (a replay with the same messageId).
+  const json sent = js->call("lotus_send", {{"peerId", node->peer_id_str()}, {"type", "musig2:nonce-share"},
+                                            {"payload", {{"i", 1}}}, {"protocol", "musig2"}});
+  ASSERT_TRUE(obs->wait([this] { return obs->handled.size() == 1; }));
+  js->call("lotus_send_raw", {{"peerId", node->peer_id_str()}, {"text", sent.at("text").get<std::string>()}});
+  EXPECT_TRUE(wait_refused("duplicate"));
+  // A message stamped 400 s ago (outside the ±300 s window).
+  Rng& rng = SystemRng::instance();
+  const auto stale = co::create_message("musig2:nonce-share", co::json::Value(1), js->peer_id(), wall_ms() - 400'000, rng);
+  js->call("lotus_send_raw", {{"peerId", node->peer_id_str()}, {"text", co::serialize(stale)}});
+  EXPECT_TRUE(wait_refused("clock_skew"));
+  // Every refusal came from js's authenticated id, none reached the handler, and js (4 warnings,
+  // below the 5 of a temporary ban) is still served.
+  {
+    std::lock_guard lock(obs->mu);
+    for (const auto& r : obs->refused) EXPECT_EQ(r.peer.to_string(), js->peer_id()) << r.reason;
+    EXPECT_EQ(obs->handled.size(), 1u);
+  }
+  js->call("lotus_send", {{"peerId", node->peer_id_str()}, {"type", "musig2:nonce-share"},
+                          {"payload", {{"i", 2}}}, {"protocol", "musig2"}});
+  EXPECT_TRUE(obs->wait([this] { return obs->handled.size() == 2; }));
 }
 
 TEST_F(CoordinatorInterop, ResourceAnnouncedByCppReadByJs) {
