@@ -485,6 +485,7 @@ asio::awaitable<void> conn_reader(std::shared_ptr<Conn> c) {
         if (c->rx.empty()) c->rx.release();
         if (ok && *n >= kBulkRead) {
           own = true;
+          ++c->host->metrics.read_buffer_to_own;
           chunk = kReadChunkMax;
           small_reads = 0;
         }
@@ -514,7 +515,10 @@ asio::awaitable<void> conn_reader(std::shared_ptr<Conn> c) {
         ByteBuffer small(can_share ? c->rx.size() : kReadChunkMin);
         small.append(c->rx.view());
         c->rx = std::move(small);
-        if (can_share) own = false;
+        if (can_share) {
+          own = false;
+          ++c->host->metrics.read_buffer_to_shared;
+        }
         chunk = kReadChunkMin;
         small_reads = 0;
       }

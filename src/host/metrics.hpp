@@ -44,6 +44,10 @@ struct Metrics {
   // Times a connection reader stopped reading because an mplex stream held half its buffer
   // bound (backpressure on a peer that writes faster than we read).
   std::uint64_t mplex_read_pauses = 0;
+  // TCP readers that moved from the thread's shared read buffer to their own (a bulk read) and
+  // back (quiet again): how often connections change read mode (see host/conn.cpp).
+  std::uint64_t read_buffer_to_own = 0;
+  std::uint64_t read_buffer_to_shared = 0;
   std::uint64_t bytes_in = 0;   // transport bytes (encrypted), all connections
   std::uint64_t bytes_out = 0;
 };

@@ -381,13 +381,25 @@ Config mplex_only() {
 
 // A TCP connection reads through the thread's shared buffer while traffic is light and through
 // its own growing buffer in bulk, and back after 64 quiet reads; partial Noise frames cross
-// every switch. Light, bulk, light, bulk on one connection: every byte arrives, the connection
-// stays the same one.
-asio::awaitable<void> light_bulk_light_bulk(asio::io_context* io, Host* a, mf::Multiaddr addr) {
+// every switch. Light, bulk, light, bulk on one connection: every byte arrives (echo_roundtrip
+// compares them), the connection stays the same one, and the switches really happened — both
+// hosts count every move to an own buffer (each bulk transfer) and back (the light traffic
+// after it).
+asio::awaitable<void> light_bulk_light_bulk(asio::io_context* io, Host* a, Host* b, mf::Multiaddr addr) {
   std::uint64_t conn_id = 0;
   for (int round = 0; round < 2; ++round) {
+    const auto a_own = a->metrics().read_buffer_to_own, a_shared = a->metrics().read_buffer_to_shared;
+    const auto b_own = b->metrics().read_buffer_to_own, b_shared = b->metrics().read_buffer_to_shared;
     for (int i = 0; i < 40; ++i) co_await echo_roundtrip(io, a, addr, 100 + static_cast<std::size_t>(i) * 37, i);
+    if (round == 1) {
+      // the light traffic after round 0's bulk took both readers back to the shared buffer
+      EXPECT_GT(a->metrics().read_buffer_to_shared, a_shared);
+      EXPECT_GT(b->metrics().read_buffer_to_shared, b_shared);
+    }
     co_await echo_roundtrip(io, a, addr, (6 << 20) + 12345, 100 + round);
+    // the bulk echo moved both readers (b receives it, a receives it back) to their own buffer
+    EXPECT_GT(a->metrics().read_buffer_to_own, a_own);
+    EXPECT_GT(b->metrics().read_buffer_to_own, b_own);
     CO_ASSERT_TRUE(a->connections().size() == 1u);
     if (round == 0) conn_id = a->connections()[0].id;
     EXPECT_EQ(a->connections()[0].id, conn_id);
@@ -400,7 +412,7 @@ TEST_F(TransportTest, TcpReadBufferSwitchesKeepTheStreamIntact) {
     cfg.muxers = {muxer};
     auto& a = make_host(cfg);
     auto& b = make_host(cfg);
-    run(io, light_bulk_light_bulk(&io, &a, listen(b, "/ip4/127.0.0.1/tcp/0")), std::chrono::seconds(60));
+    run(io, light_bulk_light_bulk(&io, &a, &b, listen(b, "/ip4/127.0.0.1/tcp/0")), std::chrono::seconds(60));
   }
 }
 
