@@ -21,6 +21,7 @@ const Rules& project_rules() {
           {
               {"apps"},            // apps/: lotus-p2pd, lotus-p2p
               {"node"},            // the daemon as a library: config, data dir, control API
+              {"musig2"},          // MuSig2 signing sessions: election, sessions, signer directory
               {"coordinator"},     // P2PCoordinator, envelope, security manager, DHT resources
               {"dht", "pubsub", "chronik"},  // services over the host / runtime (siblings)
               {"host"},            // connections, upgrade, protocol registry, peer store
