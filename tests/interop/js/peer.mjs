@@ -36,6 +36,12 @@
 //        wait:  write, then wait for the remote to end the stream   -> {action, status, reset, closeEvent, received}
 //   events {since=0}                -> {events:[{seq, type, ...}], next}
 //   wait_event {match:{k:v..}, since=0} -> the first event (seq >= since) whose fields equal match
+//   handle {protocol}               -> {} serve an echo on a new protocol (js then sends identify pushes)
+//   unhandle {protocol}             -> {} stop serving it (another push)
+//   wait_protocol {peerId, protocol, present=true}
+//                                   -> {protocols} once js's peer store for peerId lists (or, with
+//                                      present=false, no longer lists) protocol — i.e. after the
+//                                      identify push that told js about it
 //   stop {}                         -> {} then the process exits 0
 //   pubsub_* (only with --pubsub)   see the gossipsub block
 //   With --dht <protocol> (kad-dht 16.1.0 in server mode on that protocol id; see the kad-dht
@@ -86,7 +92,7 @@ const { createLibp2p } = await import('libp2p')
 const { tcp } = await import('@libp2p/tcp')
 const { noise } = await import('@chainsafe/libp2p-noise')
 const { yamux } = await import('@chainsafe/libp2p-yamux')
-const { identify } = await import('@libp2p/identify')
+const { identify, identifyPush } = await import('@libp2p/identify')
 const { ping } = await import('@libp2p/ping')
 const { generateKeyPairFromSeed } = await import('@libp2p/crypto/keys')
 const { peerIdFromString } = await import('@libp2p/peer-id')
@@ -362,6 +368,9 @@ const config = {
   streamMuxers: [yamux()],
   services: {
     identify: identify(),
+    // identify push (/ipfs/id/push/1.0.0): js pushes to connected peers when its protocols or
+    // addresses change (handle/unhandle below), and applies the pushes it receives
+    identifyPush: identifyPush(),
     // js ping allows 1 outbound ping stream per connection by default, and a ping stream lingers
     // until the remote's FIN arrives: back-to-back pings from this driver then fail with
     // TooManyOutboundProtocolStreamsError. Allow a few. The inbound limit stays at js's default
@@ -895,6 +904,46 @@ const commands = {
       return await withSignal(promise, signal, `event ${JSON.stringify(p.match)}`)
     } finally {
       eventWaiters.delete(waiter)
+    }
+  },
+
+  async handle (p) {
+    if (typeof p.protocol !== 'string') throw new Error('missing "protocol"')
+    await node.handle(p.protocol, echoHandler, handlerOpts)
+    return {}
+  },
+
+  async unhandle (p) {
+    if (typeof p.protocol !== 'string') throw new Error('missing "protocol"')
+    await node.unhandle(p.protocol)
+    return {}
+  },
+
+  async wait_protocol (p, signal) {
+    if (typeof p.peerId !== 'string' || typeof p.protocol !== 'string') throw new Error('missing "peerId" or "protocol"')
+    const pid = peerIdFromString(p.peerId)
+    const want = p.present !== false
+    const listed = async () => {
+      try {
+        return [...(await node.peerStore.get(pid)).protocols].sort()
+      } catch {
+        return []
+      }
+    }
+    const satisfied = (protocols) => protocols.includes(p.protocol) === want
+    const { promise, resolve } = Promise.withResolvers()
+    // listen first, then look: an update between the two is not lost
+    const onUpdate = (evt) => {
+      if (!evt.detail.peer.id.equals(pid)) return
+      listed().then((protocols) => { if (satisfied(protocols)) resolve(protocols) })
+    }
+    node.addEventListener('peer:update', onUpdate)
+    try {
+      const now = await listed()
+      if (satisfied(now)) return { protocols: now }
+      return { protocols: await withSignal(promise, signal, `protocol ${p.protocol} ${want ? 'listed' : 'gone'} for ${p.peerId}`) }
+    } finally {
+      node.removeEventListener('peer:update', onUpdate)
     }
   },
 
