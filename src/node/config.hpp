@@ -144,6 +144,9 @@ struct NodeConfig {
     std::uint64_t min_dht_announcement_interval_ms = 30000;  // customLimits override
     std::uint32_t max_message_size = 100000;      // customLimits.MAX_P2P_MESSAGE_SIZE (enforced)
     std::uint32_t max_messages_per_second = 200;  // ours: inbound P2P messages per peer (burst 2×)
+    std::uint32_t max_dht_resources_per_peer = 100;          // customLimits.MAX_DHT_RESOURCES_PER_PEER
+    std::uint32_t max_dht_resources_per_type_per_peer = 20;  // customLimits.MAX_DHT_RESOURCES_PER_TYPE_PER_PEER
+    std::uint32_t max_dht_record_size = 10000;               // ours: one announced record, bytes
   } security;
   struct Coordinator {
     // Ours: broadcasts marked network-wide also go over GossipSub (needs gossipsub.enabled).

@@ -319,6 +319,18 @@ std::vector<KeyDef> declare() {
       .flags({"security-max-messages-per-second"})
       .help("P2P messages one peer may send per second (burst twice that; ours, not the seed's)")
       .bind(field([](auto& c) -> auto& { return c.security.max_messages_per_second; })));
+  d.push_back(integer("security.max_dht_resources_per_peer", 100, 1, 100000)
+      .flags({"security-max-dht-resources-per-peer"})
+      .help("DHT resources one peer (this node too) may have announced at once (the seed's customLimits)")
+      .bind(field([](auto& c) -> auto& { return c.security.max_dht_resources_per_peer; })));
+  d.push_back(integer("security.max_dht_resources_per_type_per_peer", 20, 1, 100000)
+      .flags({"security-max-dht-resources-per-type-per-peer"})
+      .help("DHT resources of one type one peer may have announced at once (the seed's customLimits)")
+      .bind(field([](auto& c) -> auto& { return c.security.max_dht_resources_per_type_per_peer; })));
+  d.push_back(integer("security.max_dht_record_size", 10000, 256, 32768)
+      .flags({"security-max-dht-record-size"})
+      .help("largest DHT resource record announced, bytes (ours, not the seed's)")
+      .bind(field([](auto& c) -> auto& { return c.security.max_dht_record_size; })));
   d.push_back(boolean("coordinator.network_broadcast", false)
       .flags({"coordinator-network-broadcast", "network-broadcast"})
       .help("broadcasts marked network-wide also travel over GossipSub (ours; needs gossipsub)")

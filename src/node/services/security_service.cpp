@@ -78,6 +78,9 @@ coordinator::SecurityManager::Config security_config(const NodeConfig& cfg) {
   c.limits.max_p2p_message_size = cfg.security.max_message_size;
   c.limits.max_messages_per_second = static_cast<double>(cfg.security.max_messages_per_second);
   c.limits.message_burst = 2.0 * static_cast<double>(cfg.security.max_messages_per_second);
+  c.limits.max_dht_resources_per_peer = cfg.security.max_dht_resources_per_peer;
+  c.limits.max_dht_resources_per_type_per_peer = cfg.security.max_dht_resources_per_type_per_peer;
+  c.limits.max_dht_record_size = cfg.security.max_dht_record_size;
   return c;
 }
 

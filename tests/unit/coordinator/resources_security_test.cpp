@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "coordinator/resources.hpp"
 #include "coordinator/security.hpp"
@@ -45,9 +47,13 @@ class ResourcesSecurityTest : public ::testing::Test {
     m_dir = tmpl;
     m_guard.emplace(io.get_executor());
     m_thread = std::thread([this] { io.run(); });
+  }
+  // Starts the node with the default configuration plus `flags`.
+  void start(std::vector<std::pair<std::string, std::string>> flags = {}) {
     ConfigSources s;
     s.data_dir = m_dir;
     s.flags = {{"listen", "/ip4/127.0.0.1/tcp/0"}, {"api-listen", "127.0.0.1:0"}, {"peer-store-redial", "0"}};
+    s.flags.insert(s.flags.end(), flags.begin(), flags.end());
     auto l = load_config_from_text(s, std::nullopt, "none");
     ASSERT_TRUE(l) << l.error().message;
     node.emplace(io, *l);
@@ -108,6 +114,7 @@ class ResourcesSecurityTest : public ::testing::Test {
 };
 
 TEST_F(ResourcesSecurityTest, AnnouncementSpamIsRefusedWithItsReasonAndCounted) {
+  ASSERT_NO_FATAL_FAILURE(start());
   ASSERT_TRUE(announce("session", "a", R"({"k":1})"));
   // The same resource again within MIN_DHT_ANNOUNCEMENT_INTERVAL (30 s): refused, six times.
   for (int i = 0; i < 6; ++i) EXPECT_EQ(announce("session", "a", R"({"k":2})").error(), co::security_errc::dht_rate_limited);
@@ -137,6 +144,7 @@ TEST_F(ResourcesSecurityTest, AnnouncementSpamIsRefusedWithItsReasonAndCounted) 
 }
 
 TEST_F(ResourcesSecurityTest, WithdrawAndExpiryFreeTheSlot) {
+  ASSERT_NO_FATAL_FAILURE(start());
   const auto limit = sm->limits().max_dht_resources_per_type_per_peer;  // 20
   ASSERT_EQ(limit, 20u);
   // One announcement that is already expired (the book no longer counts it; the manager does
@@ -165,6 +173,23 @@ TEST_F(ResourcesSecurityTest, WithdrawAndExpiryFreeTheSlot) {
   auto st = on_io([&] { return sm->peer_security(node->host().peer_id(), Clock::now()); });
   ASSERT_TRUE(st);
   EXPECT_EQ(st->resources, limit);
+}
+
+// securityConfig.customLimits as configuration keys: the limits of the node's own announcements.
+TEST_F(ResourcesSecurityTest, CustomLimitsFromTheConfiguration) {
+  ASSERT_NO_FATAL_FAILURE(start({{"security-max-dht-resources-per-peer", "3"},
+                                 {"security-max-dht-resources-per-type-per-peer", "2"},
+                                 {"security-max-dht-record-size", "300"}}));
+  EXPECT_EQ(sm->limits().max_dht_resources_per_peer, 3u);
+  EXPECT_TRUE(announce("a", "1"));
+  EXPECT_TRUE(announce("a", "2"));
+  // The book follows the manager's limits, so it refuses first.
+  EXPECT_EQ(announce("a", "3").error(), co::resource_errc::own_type_limit);
+  EXPECT_TRUE(announce("b", "1"));
+  EXPECT_EQ(announce("c", "1").error(), co::resource_errc::own_limit);
+  EXPECT_TRUE(await_io(dir->withdraw_resource("b", "1")));
+  EXPECT_EQ(announce("c", "1", "\"" + std::string(300, 'x') + "\"").error(), co::security_errc::dht_record_too_large);
+  EXPECT_TRUE(announce("c", "1", R"({"small":true})"));
 }
 
 }  // namespace
