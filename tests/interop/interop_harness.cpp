@@ -502,6 +502,8 @@ CppNode::CppNode(Options options) : m_log(std::make_shared<Log>()) {
   cfg.agent_version = options.agent_version;
   if (!options.muxers.empty()) cfg.muxers = options.muxers;
   if (options.max_stream_buffer != 0) cfg.max_stream_buffer = options.max_stream_buffer;
+  cfg.tls = options.tls;
+  if (!options.wss_ca_pem.empty()) cfg.wss_dial.ca_pem = options.wss_ca_pem;
   m_host = std::make_unique<host::Host>(m_io, std::move(*key), std::move(cfg));
 
   m_thread = std::thread([this] {

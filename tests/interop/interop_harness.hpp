@@ -214,6 +214,8 @@ class CppNode {
     std::uint64_t key_seed = 0;
     std::vector<std::string> muxers = {};  // empty: host::Config's default (yamux, mplex)
     std::size_t max_stream_buffer = 0;     // 0: host::Config's default (yamux receive window)
+    host::TlsCertificate tls{};            // for a /tls/ws listen address
+    std::string wss_ca_pem{};              // trusted CA for wss dials (empty: the system store)
   };
   explicit CppNode(Options options);
   CppNode() : CppNode(Options{}) {}

@@ -1,10 +1,16 @@
 // Interop of the WebSocket transport and the mplex muxer with js-libp2p 3.1 (@libp2p/websockets
 // 10.1.0, @libp2p/mplex 12.0.8), both directions: ping, identify, echo (10 MiB over ws), and
-// 20 concurrent streams over mplex. The js peer is started with --transport / --muxer (see
+// 20 concurrent streams over mplex; and wss (/tls/ws, @libp2p/websockets with an https server)
+// both directions, with certificate verification on each side. The js peer is started with --transport / --muxer (see
 // js/peer.mjs); our host keeps its default muxer list (yamux, mplex), so the mplex cells also
 // prove the fallback from yamux when the remote only speaks mplex.
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "chronik/support/tls_cert.hpp"
 #include "interop_fixture.hpp"
 
 namespace lotus::interop {
@@ -139,6 +145,82 @@ TEST_F(WsInterop, JsDialsCppOverWebSocket) {
   EXPECT_EQ(s->outcome, "closed") << s->error;
   EXPECT_EQ(s->bytes, 10 * kMiB);
   EXPECT_EQ(cpp_connections_to(js_pid()).size(), 1u);
+}
+
+// ------------------------------------------------------------------ wss (/tls/ws)
+
+// One throw-away certificate (CA:TRUE, SAN localhost + 127.0.0.1) serves both listeners and is
+// the only CA each side trusts when it dials: js through --tls-ca (undici's dispatcher), we
+// through Config::wss_dial.ca_pem — so each cell proves the certificate is verified, and
+// JsRefusesAnUntrustedCertificate that js does not simply accept any certificate.
+class WssInterop : public TransportInterop {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/lotus-wss-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir = tmpl;
+    std::ofstream(dir / "cert.pem") << cert.cert_pem;
+    std::ofstream(dir / "key.pem") << cert.key_pem;
+    CppNode::Options o{.listen = "/ip4/127.0.0.1/tcp/0/tls/ws", .agent_version = kCppAgent,
+                       .serve_test_protocols = true, .max_stream_buffer = 16 << 20};
+    o.tls.cert_pem = cert.cert_pem;
+    o.tls.key_pem = cert.key_pem;
+    o.wss_ca_pem = cert.cert_pem;
+    node = std::make_unique<CppNode>(std::move(o));
+    js = std::make_unique<JsPeer>(JsPeer::Options{js_args(true), 20s, "js"});
+  }
+  void TearDown() override {
+    InteropTest::TearDown();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  std::vector<std::string> js_args(bool trust) const {
+    std::vector<std::string> a{"--agent", kJsAgent, "--transport", "wss", "--tls-cert", (dir / "cert.pem").string(),
+                               "--tls-key", (dir / "key.pem").string()};
+    if (trust) {
+      a.push_back("--tls-ca");
+      a.push_back((dir / "cert.pem").string());
+    }
+    return a;
+  }
+  const chronik::test::SelfSignedCert cert = chronik::test::make_self_signed_cert();
+  std::filesystem::path dir;
+};
+
+TEST_F(WssInterop, CppDialsJsOverWss) {
+  ASSERT_TRUE(js->addr().find("/tls/ws/p2p/") != std::string::npos || js->addr().find("/wss/p2p/") != std::string::npos)
+      << js->addr();
+  auto c = dial(js->addr());
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->transport, "wss");
+  EXPECT_EQ(c->muxer, host::kYamuxProtocol);
+  const json ev = js->wait_event({{"type", "connection_open"}, {"peerId", node->peer_id_str()}});
+  EXPECT_EQ(ev.value("direction", ""), "inbound");
+  cpp_ping_and_identify(js->addr_without_peer());
+  const auto r = echo_to_js(4 * kMiB, 31);
+  EXPECT_TRUE(r.match) << r.describe();
+  EXPECT_EQ(r.received, 4 * kMiB);
+}
+
+TEST_F(WssInterop, JsDialsCppOverWss) {
+  ASSERT_NE(node->listen_addr().find("/tls/ws"), std::string::npos) << node->listen_addr();
+  const json r = js->call("dial", {{"addr", node->addr()}});
+  EXPECT_EQ(r.value("peerId", ""), node->peer_id_str());
+  const auto c = cpp_saw_connection();
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->transport, "wss");
+  EXPECT_EQ(c->direction, host::Direction::inbound);
+  js_ping_and_identify();
+  const json e = js->call("echo", {{"peerId", node->peer_id_str()}, {"bytes", 4 * kMiB}, {"seed", 32}}, 60s);
+  EXPECT_EQ(e.value("match", false), true) << e.dump();
+  EXPECT_EQ(e.value("received", std::uint64_t{0}), 4 * kMiB) << e.dump();
+}
+
+TEST_F(WssInterop, JsRefusesAnUntrustedCertificate) {
+  JsPeer untrusting(JsPeer::Options{js_args(false), 20s, "js-untrusting"});
+  const json r = untrusting.request("dial", {{"addr", node->addr()}});
+  EXPECT_TRUE(r.contains("error")) << "js dialled a wss listener whose certificate it has no reason to trust: " << r.dump();
+  EXPECT_TRUE(untrusting.call("connections")["connections"].empty());
 }
 
 // ------------------------------------------------------------------ mplex

@@ -306,15 +306,21 @@ async function sendAll (stream, gen, n, signal) {
 const TRANSPORT_MUXER_FLAGS = new Map([
   ['--transport', 'transport'],
   ['--muxer', 'muxer'],
-  ['--mplex-disconnect-threshold', 'mplexDisconnectThreshold']
+  ['--mplex-disconnect-threshold', 'mplexDisconnectThreshold'],
+  // --transport wss: the listener's certificate and key (PEM files), and the CA (PEM file) that
+  // js trusts when it dials wss (instead of the system store)
+  ['--tls-cert', 'tlsCert'],
+  ['--tls-key', 'tlsKey'],
+  ['--tls-ca', 'tlsCa']
 ])
 const DEFAULT_TCP_LISTEN = '/ip4/127.0.0.1/tcp/0'
 const DEFAULT_WS_LISTEN = '/ip4/127.0.0.1/tcp/0/ws'
+const DEFAULT_WSS_LISTEN = '/ip4/127.0.0.1/tcp/0/tls/ws'
 
 async function applyTransportAndMuxer (config, o) {
   const transport = o.transport ?? 'tcp'
   const muxer = o.muxer ?? 'yamux'
-  if (!['tcp', 'ws', 'both'].includes(transport)) throw new Error(`--transport: tcp, ws or both, not ${transport}`)
+  if (!['tcp', 'ws', 'wss', 'both'].includes(transport)) throw new Error(`--transport: tcp, ws, wss or both, not ${transport}`)
   if (!['yamux', 'mplex', 'both'].includes(muxer)) throw new Error(`--muxer: yamux, mplex or both, not ${muxer}`)
   if (transport !== 'tcp') {
     // Node 20 has no global WebSocket; @libp2p/websockets dials with `new WebSocket(uri)`.
@@ -323,10 +329,23 @@ async function applyTransportAndMuxer (config, o) {
       globalThis.WebSocket = WebSocket
     }
     const { webSockets } = await import('@libp2p/websockets')
-    config.transports = transport === 'ws' ? [webSockets()] : [tcp(), webSockets()]
+    const wsInit = {}
+    if (transport === 'wss') {
+      if (!o.tlsCert || !o.tlsKey) throw new Error('--transport wss needs --tls-cert and --tls-key')
+      const { readFileSync } = await import('node:fs')
+      wsInit.https = { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) }
+    }
+    if (o.tlsCa) {
+      // undici's WebSocket connects through the global dispatcher: trust exactly this CA
+      const { readFileSync } = await import('node:fs')
+      const { Agent, setGlobalDispatcher } = await import('undici')
+      setGlobalDispatcher(new Agent({ connect: { ca: [readFileSync(o.tlsCa)] } }))
+    }
+    config.transports = transport === 'both' ? [tcp(), webSockets(wsInit)] : [webSockets(wsInit)]
     const listen = config.addresses.listen
     const defaultListen = listen.length === 1 && listen[0] === DEFAULT_TCP_LISTEN
     if (transport === 'ws' && defaultListen) config.addresses.listen = [DEFAULT_WS_LISTEN]
+    if (transport === 'wss' && defaultListen) config.addresses.listen = [DEFAULT_WSS_LISTEN]
     if (transport === 'both' && defaultListen) config.addresses.listen = [DEFAULT_TCP_LISTEN, DEFAULT_WS_LISTEN]
   }
   if (muxer !== 'yamux') {
