@@ -16,6 +16,7 @@
 // with `code` = "<category>.<value>" and the error_code's message.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -32,9 +33,16 @@ using Json = nlohmann::json;
 // Unary method: request -> reply.
 using UnaryHandler = std::function<asio::awaitable<Result<Json>>(Json request)>;
 // Streaming method: calls `emit` for every item (emit fails once the client went away; the
-// handler must then return). Returns when the stream is complete.
+// handler must then return). Returns when the stream is complete. A handler that waits for
+// events must not wait unboundedly without emitting: while idle it emits heartbeat_item()
+// every kStreamHeartbeat, so that a client that went away is noticed (its emit fails) and the
+// stream — and the control API session it holds (api.max_connections) — ends. Clients skip
+// heartbeat items (ControlClient::stream does).
 using Emit = std::function<asio::awaitable<Status>(Json item)>;
 using StreamingHandler = std::function<asio::awaitable<Status>(Json request, Emit emit)>;
+inline constexpr std::chrono::seconds kStreamHeartbeat{1};
+inline Json heartbeat_item() { return Json{{"heartbeat", true}}; }
+inline bool is_heartbeat(const Json& item) { return item.size() == 1 && item.contains("heartbeat"); }
 
 struct ControlMethod {
   std::string name;     // "dht.put"

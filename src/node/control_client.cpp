@@ -177,6 +177,7 @@ Outcome exchange(asio::io_context& io, Socket& sock, const Endpoint& ep, const s
         out.stream_error = std::move(item);
         return out;
       }
+      if (is_heartbeat(item)) continue;  // the daemon checking that we are still here
       if (!(*x.on_item)(item)) return out;  // the caller stopped reading
     }
     if (pending.size() > k_max_stream_line) {

@@ -147,7 +147,14 @@ asio::awaitable<Status> messages(co::Coordinator& c, std::size_t max_bytes, Json
   });
   ListenerGuard guard{&c, id};
   while (true) {
-    while (q->items.empty() && !q->overflow && !q->closed) co_await q->sig.wait();
+    bool idle = false;
+    while (q->items.empty() && !q->overflow && !q->closed && !idle)
+      idle = !co_await q->sig.wait_until(Clock::now() + kStreamHeartbeat);
+    if (idle && q->items.empty() && !q->overflow && !q->closed) {  // is the client still there?
+      auto alive = co_await emit(heartbeat_item());
+      if (!alive) co_return Status{};
+      continue;
+    }
     if (q->overflow) co_return co::coordinator_errc::slow_consumer;
     if (q->items.empty()) co_return Status{};  // closed
     Json item = std::move(q->items.front());

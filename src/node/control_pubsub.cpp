@@ -98,7 +98,13 @@ asio::awaitable<Status> sub(pubsub::PubSub& ps, std::size_t max_bytes, Json req,
   if (!s) co_return s.error();
   pubsub::Subscription subscription = std::move(*s);
   while (true) {
-    auto m = co_await subscription.next();
+    auto next = co_await subscription.next_until(Clock::now() + kStreamHeartbeat);
+    if (!next) {  // idle: is the client still there?
+      auto alive = co_await emit(heartbeat_item());
+      if (!alive) co_return Status{};
+      continue;
+    }
+    auto m = std::move(*next);
     if (!m) {
       if (m.error() == make_error_code(pubsub::errc::subscription_closed)) co_return Status{};
       co_return m.error();

@@ -389,5 +389,42 @@ TEST_F(NodeDir, ASlowSubscriberIsCutAtItsBound) {
   done.get_future().wait();
 }
 
+// Streaming requests whose clients went away (a killed `lotus-p2p pubsub sub`, a script that
+// closes the connection) end within a heartbeat even when no event ever arrives for them, so
+// they cannot hold every control API session (api.max_connections) and lock the API out.
+// Found by fuzz_control_api: 64 abandoned pubsub.sub streams on quiet topics wedged it.
+TEST_F(NodeDir, AbandonedStreamsOnQuietTopicsDoNotLockTheControlApi) {
+  Node n(io, config({{"api-listen", "127.0.0.1:0"}, {"api-max-connections", "4"}}), {});
+  ASSERT_TRUE(on_io([&] { return n.start(); })) << n.error_message();
+  const auto ep = *n.api_endpoint();
+  const auto token = default_api_token(ep, std::nullopt, dir.string(), {});
+  ASSERT_TRUE(token);
+  asio::io_context cio;
+  for (int i = 0; i < 12; ++i) {  // 3 x the session limit, half pubsub.sub, half p2p.messages
+    asio::ip::tcp::socket s(cio);
+    s.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), ep.port));
+    const bool sub = i % 2 == 0;
+    const std::string body = sub ? R"({"topic":"quiet-)" + std::to_string(i) + R"("})" : std::string("{}");
+    asio::write(s, asio::buffer(std::string("POST /api/v1/") + (sub ? "pubsub.sub" : "p2p.messages") +
+                                " HTTP/1.1\r\nHost: " + ep.to_string() + "\r\nAuthorization: Bearer " + *token +
+                                "\r\nContent-Type: application/json\r\nContent-Length: " +
+                                std::to_string(body.size()) + "\r\n\r\n" + body));
+    // The response header arrives (the stream started), then the client goes away.
+    asio::streambuf head;
+    boost::system::error_code ec;
+    asio::read_until(s, head, "\r\n\r\n", ec);
+    ASSERT_FALSE(ec) << "stream " << i << ": " << ec.message();
+    s.close();
+  }
+  // A fresh call is answered: the abandoned streams ended and gave their sessions back.
+  ControlClient client(ep, 30s, *token);
+  auto r = client.call("id");
+  ASSERT_TRUE(r) << r.error.message;
+  EXPECT_TRUE((*r.value).contains("peer_id")) << r.value->dump();
+  std::promise<void> done;
+  asio::co_spawn(io, n.stop(), [&done](std::exception_ptr) { done.set_value(); });
+  done.get_future().wait();
+}
+
 }  // namespace
 }  // namespace lotus::node
